@@ -1,0 +1,175 @@
+"""Normalization: the one standard spelling of a name, and the folded form its keys are built from.
+
+Two outputs, for two jobs:
+
+* :func:`standardize_name` gives the *standard name* a person sees and the registry stores:
+  NFKC, half-width ASCII, one bracket style (（）in Chinese names, () in Latin ones), whitespace
+  squeezed, control characters and emoji removed, traditional characters simplified. It also
+  says what it changed, so the naming rules can tell the user.
+* :func:`fold_for_key` gives the form match keys are built from: the standard name further
+  stripped of brackets, spaces and punctuation, simplified and case-folded, so width, bracket
+  style, 繁简 and spacing never decide whether two names match.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+
+import opencc
+
+
+class Change(StrEnum):
+    """What standardization changed in a name (reported by the naming rules)."""
+
+    WIDTH = "width"
+    BRACKETS = "brackets"
+    WHITESPACE = "whitespace"
+    CONTROL = "control"
+    SYMBOLS = "symbols"
+    SCRIPT = "script"
+
+
+@dataclass(frozen=True, slots=True)
+class StandardizedName:
+    """A standard name and what standardization changed to reach it."""
+
+    text: str
+    changes: frozenset[Change]
+    has_han: bool
+    removed: str = ""
+
+
+_HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+HAN_CHAR = re.compile(f"[{_HAN}]")
+# A name made only of these needs no per-character inspection (the common case, kept fast).
+_ORDINARY = re.compile(rf"[{_HAN}0-9A-Za-z()（）.,&'\-/+· ]*\Z")
+_OPEN_BRACKETS = "([{【〔〖〘〚［｛⦅〈"
+_CLOSE_BRACKETS = ")]}】〕〗〙〛］｝⦆〉"
+_PUNCTUATION_MAP = str.maketrans(
+    {
+        **dict.fromkeys(_OPEN_BRACKETS, "("),
+        **dict.fromkeys(_CLOSE_BRACKETS, ")"),
+        # Middle dots of transliterated names (约翰·史密斯) come in many code points.
+        **dict.fromkeys("・•‧∙⋅･", "·"),
+        **dict.fromkeys("‐‑‒–—―−", "-"),
+        **dict.fromkeys("‘’′`", "'"),
+    }
+)
+_SPACE_RUN = re.compile(r"\s+")
+# Spaces touching a Chinese character, a bracket or a middle dot carry no meaning in a name.
+_SPACE_NEAR_HAN = re.compile(rf"\s+(?=[{_HAN}()·])|(?<=[{_HAN}()·])\s+")
+_SPACE_BEFORE_COMMA = re.compile(r"\s+(?=[,.])")
+_COMMA_WITHOUT_SPACE = re.compile(r",(?=[A-Za-z])")
+# Categories that are never part of a name: controls, format characters (zero-width, bidi
+# marks), private use, unassigned, and the symbol classes emoji and ornaments live in.
+_DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cn", "Cs", "So", "Sk", "Me"})
+_KEPT_SYMBOLS = frozenset("&+/·'-.,")
+_KEY_DROPPED = re.compile(r"[\s()（）.,&'\-/+·]+")
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional Chinese characters to simplified (opencc ``t2s``); other text unchanged."""
+    return _t2s().convert(text) if HAN_CHAR.search(text) else text
+
+
+def _drop_unwanted(text: str) -> tuple[str, bool, bool, str]:
+    """Remove control characters, emoji and ornaments; return (text, control?, symbols?, removed)."""
+    kept: list[str] = []
+    removed: list[str] = []
+    control = symbols = False
+    for char in text:
+        if char in "\t\n\r\f\v":
+            kept.append(" ")
+            continue
+        category = unicodedata.category(char)
+        if category in _DROPPED_CATEGORIES or (category == "Mn" and "\ufe00" <= char <= "\ufe0f"):
+            if category[0] == "C":
+                control = True
+            else:
+                symbols = True
+                removed.append(char)
+            continue
+        kept.append(char)
+    return "".join(kept), control, symbols, "".join(removed)
+
+
+def standardize_name(raw: str, *, simplify: bool = True) -> StandardizedName:
+    """The standard spelling of a name, and what was changed to reach it.
+
+    Args:
+        raw: the name as typed or imported.
+        simplify: convert traditional characters to simplified (the registry's convention).
+
+    Example:
+        >>> standardize_name("字節跳動(北京)科技有限公司").text
+        '字节跳动（北京）科技有限公司'
+    """
+    changes: set[Change] = set()
+    text = unicodedata.normalize("NFKC", raw)
+    if any("\uff01" <= char <= "\uff5e" and char not in "（）" for char in raw):
+        changes.add(Change.WIDTH)
+    removed = ""
+    if not _ORDINARY.match(text):
+        text, control, symbols, removed = _drop_unwanted(text)
+        if control:
+            changes.add(Change.CONTROL)
+        if symbols:
+            changes.add(Change.SYMBOLS)
+    text = text.translate(_PUNCTUATION_MAP)
+    has_han = HAN_CHAR.search(text) is not None
+
+    spaced = _SPACE_RUN.sub(" ", text).strip()
+    if has_han:
+        spaced = _SPACE_NEAR_HAN.sub("", spaced)
+    spaced = _COMMA_WITHOUT_SPACE.sub(", ", _SPACE_BEFORE_COMMA.sub("", spaced))
+    if spaced != text and _SPACE_RUN.sub("", spaced) == _SPACE_RUN.sub("", text):
+        changes.add(Change.WHITESPACE)
+    text = spaced
+
+    if has_han:
+        text = text.replace("(", "（").replace(")", "）")
+        if simplify:
+            simplified = to_simplified(text)
+            if simplified != text:
+                changes.add(Change.SCRIPT)
+                text = simplified
+    if ("(" in text or "（" in text or not _ORDINARY.match(raw)) and _brackets_changed(raw, text):
+        changes.add(Change.BRACKETS)
+    return StandardizedName(text, frozenset(changes), has_han, removed)
+
+
+def _brackets_changed(raw: str, standard: str) -> bool:
+    raw_brackets = [c for c in raw if c in _OPEN_BRACKETS or c in _CLOSE_BRACKETS or c in "（）"]
+    std_brackets = [c for c in standard if c in "()（）"]
+    return raw_brackets != std_brackets
+
+
+def fold_for_key(text: str) -> str:
+    """The form keys are built from: simplified, case-folded, no brackets, spaces or punctuation.
+
+    Example:
+        >>> fold_for_key("字節跳動 (北京) Tech, Co.")
+        '字节跳动北京techco'
+    """
+    folded = unicodedata.normalize("NFKC", text).translate(_PUNCTUATION_MAP)
+    folded = to_simplified(folded).casefold()
+    return _KEY_DROPPED.sub("", folded)
+
+
+def fold_standard(text: str) -> str:
+    """:func:`fold_for_key` for text that is already a standard name (NFKC'd and simplified)."""
+    return _KEY_DROPPED.sub("", text.casefold())
+
+
+def is_ordinary_symbol(char: str) -> bool:
+    """Whether a non-letter, non-digit character may stand in a standard name."""
+    return char in _KEPT_SYMBOLS or char in "()（） "

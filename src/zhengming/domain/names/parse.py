@@ -1,0 +1,304 @@
+"""Parsing a company name into its parts: region, 字号, industry, legal form, branch.
+
+A registered Chinese company name is 行政区划 + 字号 + 行业或经营特点 + 组织形式, in that order, with
+the region sometimes in brackets after the 字号 and a branch (分公司, 分行, XX店) after the whole.
+The parser reads the two ends it can recognise (region words at the front, legal form and industry
+words at the back) and keeps what is left as the 字号. Where there is more than one reading it
+takes the first that leaves a real 字号: at least two characters, not a bare industry word, and not
+a bare place name unless only industry words follow (北京银行 is 字号 北京; 上海浦东发展银行 is 字号
+浦东发展). English names are read the same way from their tokens.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from typing import Any
+
+from pypinyin import Style, lazy_pinyin
+
+from zhengming.domain.names import lexicon
+from zhengming.domain.names.regions import NATIONAL_CODE, RegionSpan, default_index
+
+_MIN_TRADE_NAME = 2
+
+
+@dataclass(frozen=True, slots=True)
+class NameParts:
+    """The parts of a company name; ``None`` where a part is absent."""
+
+    region: str | None = None
+    region_code: str | None = None
+    trade_name: str | None = None
+    industry: str | None = None
+    legal_form: str | None = None
+    legal_form_class: str | None = None
+    branch: str | None = None
+    parent_name: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class _LegalForms:
+    """Chinese legal forms, longest first, with their class."""
+
+    han: dict[str, str]  # form -> class
+    han_lengths: tuple[int, ...]  # longest first
+    latin: dict[str, str]  # squashed form ("coltd", "nv") -> class
+    latin_max_tokens: int
+
+
+@lru_cache(maxsize=1)
+def _legal_forms() -> _LegalForms:
+    han = [(form, cls) for form, cls, script in lexicon.legal_forms() if script == "han"]
+    latin = {
+        "".join(_latin_tokens(form)): cls
+        for form, cls, script in lexicon.legal_forms()
+        if script == "latin"
+    }
+    longest = max(len(_latin_tokens(form)) for form, _, script in lexicon.legal_forms())
+    lengths = tuple(sorted({len(form) for form, _ in han}, reverse=True))
+    return _LegalForms(dict(han), lengths, latin, longest * 2)
+
+
+@lru_cache(maxsize=1)
+def _industry_lengths() -> tuple[int, ...]:
+    return tuple(sorted({len(word) for word in lexicon.industry_words()}, reverse=True))
+
+
+# 公司 but not the 公司 of 分公司 (a branch's own word).
+_COMPANY_FORM = re.compile(r"(?:股份有限公司|有限责任公司|有限公司|集团公司|总公司|(?<!分)公司)")
+_PARTNERSHIP = ("（有限合伙）", "（普通合伙）", "（特殊普通合伙）")
+_PARTNERSHIP_UNITS = ("事务所", "中心", "企业", "工作室")
+_GROUP_MARKS = ("（集团）", "集团")
+_ORDINAL = re.compile(r"第[一二三四五六七八九十百零〇0-9]+$")
+_BRACKETED = re.compile(r"（([^（）]+)）")
+_DISTINCT_BRANCH_WORDS = frozenset(
+    {"分公司", "分行", "支行", "分理处", "营业部", "办事处", "代表处", "分部", "分厂", "分店"}
+)
+
+
+def parse_company_name(standard: str) -> NameParts:
+    """Parse a standardized Chinese company name (see :func:`standardize_name`).
+
+    Example:
+        >>> p = parse_company_name("字节跳动（北京）科技有限公司")
+        >>> (p.region, p.region_code, p.trade_name, p.industry, p.legal_form)
+        ('北京', '110000', '字节跳动', '科技', '有限公司')
+    """
+    parent, branch = _split_branch(standard)
+    head, legal_form, legal_class = _split_legal_form(parent)
+    region, trade_name, industry = _split_head(head)
+    return NameParts(
+        region=region.text.strip("（）") if region else None,
+        region_code=region.code if region else None,
+        trade_name=trade_name or None,
+        industry=industry or None,
+        legal_form=legal_form or None,
+        legal_form_class=legal_class,
+        branch=branch or None,
+        parent_name=parent if branch else None,
+    )
+
+
+def _split_branch(name: str) -> tuple[str, str]:
+    """(head office, branch): the branch is what follows the head office's legal form."""
+    last = None
+    for match in _COMPANY_FORM.finditer(name):
+        last = match
+    if last is not None and last.end() < len(name):
+        tail = name[last.end() :]
+        if not _BRACKETED.fullmatch(tail):
+            return name[: last.end()], tail
+        return name, ""
+    for word in _DISTINCT_BRANCH_WORDS:
+        if name.endswith(word) and len(name) > len(word) + _MIN_TRADE_NAME:
+            return _split_unnamed_branch(name, word)
+    return name, ""
+
+
+def _split_unnamed_branch(name: str, word: str) -> tuple[str, str]:
+    """中国工商银行北京分行 -> (中国工商银行, 北京分行): the branch starts at its region or ordinal."""
+    stem = name[: -len(word)]
+    ordinal = _ORDINAL.search(stem)
+    if ordinal:
+        stem = stem[: ordinal.start()]
+    index = default_index()
+    for start in range(_MIN_TRADE_NAME, len(stem)):
+        if index.whole(stem[start:]) is not None:
+            return name[:start], name[start:]
+    return stem, name[len(stem) :]
+
+
+def _split_legal_form(name: str) -> tuple[str, str, str | None]:
+    """(rest, legal form as written, its class); absorbs （集团）/集团 and a partnership's unit."""
+    forms = _legal_forms()
+    for length in forms.han_lengths:
+        form = name[-length:]
+        cls = forms.han.get(form) if len(name) > length else None
+        if cls is not None:
+            rest = name[:-length]
+            if form in _PARTNERSHIP:
+                for unit in _PARTNERSHIP_UNITS:
+                    if rest.endswith(unit) and len(rest) > len(unit):
+                        return rest[: -len(unit)], unit + form, cls
+                return rest, form, cls
+            if cls in {"limited", "joint_stock", "company"}:
+                for mark in _GROUP_MARKS:
+                    if rest.endswith(mark) and len(rest) > len(mark) + 1:
+                        return rest[: -len(mark)], mark + form, cls
+            return rest, form, cls
+    return name, "", None
+
+
+def _split_head(head: str) -> tuple[RegionSpan | None, str, str]:
+    """(region, 字号, industry) of what precedes the legal form."""
+    index = default_index()
+    bracket = _find_bracket_region(head)
+    if bracket is not None:
+        span, start, end = bracket
+        # With the region in brackets, what precedes it is the 字号 (东方普拉特 is not 东方市).
+        before, after = head[:start], head[end:]
+        trade, industry = segment_trade_and_industry(before)
+        return span, trade, industry + after
+
+    for span in index.prefixes(head):
+        rest = head[len(span.text) :]
+        trade, industry = segment_trade_and_industry(rest)
+        if _is_real_trade_name(trade):
+            return span, trade, industry
+    trade, industry = segment_trade_and_industry(head)
+    return None, trade, industry
+
+
+def _find_bracket_region(head: str) -> tuple[RegionSpan, int, int] | None:
+    """A bracket whose whole content is a region: （北京）, （武汉市）, （中国）."""
+    if "（" not in head:
+        return None
+    for match in _BRACKETED.finditer(head):
+        span = default_index().whole(match.group(1))
+        if span is not None and match.start() >= _MIN_TRADE_NAME:
+            wrapped = RegionSpan(match.group(1), span.region, span.levels)
+            return wrapped, match.start(), match.end()
+    return None
+
+
+def _is_real_trade_name(trade: str) -> bool:
+    return len(trade) >= _MIN_TRADE_NAME and trade not in lexicon.industry_words()
+
+
+def segment_trade_and_industry(text: str) -> tuple[str, str]:
+    """Split ``text`` into (字号, industry words), taking industry words from the right.
+
+    At least two characters stay in the 字号, and a generic word (发展, 实业) is not taken if that
+    would leave a bare place name: 浦东发展银行 -> (浦东发展, 银行), but 黄山旅游发展 -> (黄山, 旅游发展).
+    """
+    words = lexicon.industry_words()
+    index = default_index()
+    end = len(text)
+    while end > _MIN_TRADE_NAME:
+        found = ""
+        for length in _industry_lengths():
+            if end - length >= _MIN_TRADE_NAME and text[end - length : end] in words:
+                found = text[end - length : end]
+                break
+        if not found:
+            break
+        leftover = text[: end - len(found)]
+        if words[found] == "generic" and index.is_place_name(leftover):
+            break
+        end -= len(found)
+    return text[:end], text[end:]
+
+
+# --- Latin-script (English) company names -------------------------------------------------
+
+_LATIN_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'&\-]*|&")
+_LATIN_STOPWORDS = frozenset({"the", "and", "&", "of"})
+
+
+def _latin_tokens(text: str) -> list[str]:
+    return [token.casefold() for token in _LATIN_TOKEN.findall(text)]
+
+
+@lru_cache(maxsize=1)
+def latin_region_words() -> dict[str, str]:
+    """Pinyin spellings of provinces and cities (shenzhen -> 440300), plus a few exonyms."""
+    words: dict[str, str] = {
+        "china": NATIONAL_CODE,
+        "chinese": NATIONAL_CODE,
+        "hongkong": "810000",
+        "macau": "820000",
+        "macao": "820000",
+        "taiwan": "710000",
+        "peking": "110000",
+        "canton": "440100",
+        "inner mongolia": "150000",
+        "shaanxi": "610000",
+    }
+    index = default_index()
+    for code, level, name, _parent in lexicon.region_rows():
+        if level not in {"province", "city"}:
+            continue
+        region = index.get(code)
+        if region is None:
+            continue
+        for suffix in ("特别行政区", "自治区", "省", "市", "地区", "盟"):
+            if name.endswith(suffix):
+                name = name[: -len(suffix)]
+                break
+        if len(name) >= 2:
+            spelled = "".join(lazy_pinyin(name, style=Style.NORMAL))
+            words.setdefault(spelled, code)
+    return words
+
+
+def parse_latin_company_name(standard: str) -> NameParts:
+    """Parse an English (Latin-script) company name.
+
+    Example:
+        >>> p = parse_latin_company_name("SHENZHEN Quanxinhao CO., LTD.")
+        >>> (p.region, p.region_code, p.trade_name, p.legal_form)
+        ('SHENZHEN', '440300', 'Quanxinhao', 'CO., LTD.')
+    """
+    spans = [(m.start(), m.end(), m.group().casefold()) for m in _LATIN_TOKEN.finditer(standard)]
+    legal_form = legal_class = None
+    forms = _legal_forms()
+    # Longest first; tokens are compared squashed, so "Co., Ltd." = "CO.,LTD" and "N.V." = "NV".
+    for n in range(min(forms.latin_max_tokens, len(spans) - 1), 0, -1):
+        cls = forms.latin.get("".join(token for _, _, token in spans[-n:]))
+        if cls is not None:
+            legal_form = standard[spans[-n][0] :].strip()
+            legal_class = cls
+            spans = spans[:-n]
+            break
+    end_of_body = spans[-1][1] if spans else 0
+    region = region_code = None
+    regions = latin_region_words()
+    for width in (2, 1):
+        if len(spans) > width:
+            key = "".join(token for _, _, token in spans[:width])
+            spaced = " ".join(token for _, _, token in spans[:width])
+            code = regions.get(key) or regions.get(spaced)
+            if code:
+                region = standard[spans[0][0] : spans[width - 1][1]]
+                region_code = code
+                spans = spans[width:]
+                break
+    industry_words = lexicon.english_industry_words()
+    cut = len(spans)
+    while cut > 1 and spans[cut - 1][2] in industry_words:
+        cut -= 1
+    trade = standard[spans[0][0] : spans[cut - 1][1]] if cut else None
+    industry = standard[spans[cut][0] : end_of_body] if cut < len(spans) else None
+    return NameParts(
+        region=region,
+        region_code=region_code,
+        trade_name=trade.strip(" ,.") if trade else None,
+        industry=industry.strip(" ,.()") if industry else None,
+        legal_form=legal_form,
+        legal_form_class=legal_class,
+    )

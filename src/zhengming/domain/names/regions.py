@@ -1,0 +1,233 @@
+"""Administrative regions (行政区划, GB/T 2260) as they appear in company names.
+
+A Chinese company name may start with one or more levels of region (北京, 广东省深圳市,
+深圳市南山区, 九台区上河湾镇) or carry it in brackets after the 字号 (字节跳动（北京）科技有限公司).
+This module finds those spans. It proposes every reading, longest first; the parser picks the one
+that leaves a sensible 字号 (so 上海浦东发展银行 can keep 浦东 inside its 字号).
+
+Short forms (北京 for 北京市, 浦东 for 浦东新区, 延边 for 延边朝鲜族自治州) are accepted where they
+are unambiguous in practice: provinces and cities anywhere at the start, counties only right after
+their own province or city, except county-level cities (昆山, 义乌), which stand alone as often.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+
+from zhengming.domain.names import lexicon
+
+NATIONAL_CODE = "100000"
+_NATIONAL_WORDS = ("中华人民共和国", "中国", "中华", "全国")
+
+
+class RegionLevel(StrEnum):
+    """How far down the division hierarchy a region is."""
+
+    NATIONAL = "national"
+    PROVINCE = "province"
+    CITY = "city"
+    COUNTY = "county"
+    TOWNSHIP = "township"
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    """One administrative division: its GB/T 2260 code, level, full name and parent's code."""
+
+    code: str
+    level: RegionLevel
+    name: str
+    parent: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Surface:
+    """A way a region is written in names, and where that writing may stand."""
+
+    region: Region
+    standalone: bool  # may open a name without its parent region before it
+
+
+@dataclass(frozen=True, slots=True)
+class RegionSpan:
+    """A run of region words: its text, its length and the most specific region in it."""
+
+    text: str
+    region: Region
+    levels: tuple[Region, ...]
+
+    @property
+    def code(self) -> str:
+        return self.region.code
+
+
+_LEVEL_ORDER = {level: index for index, level in enumerate(RegionLevel)}
+# Suffixes a short form drops, longest first (自治县 before 县).
+_SUFFIXES: dict[RegionLevel, tuple[str, ...]] = {
+    RegionLevel.PROVINCE: ("特别行政区", "自治区", "省", "市"),
+    RegionLevel.CITY: ("自治州", "地区", "盟", "市"),
+    RegionLevel.COUNTY: ("自治县", "自治旗", "新区", "林区", "特区", "区", "县", "市", "旗"),
+}
+_PLACE_GENERICS = frozenset({"城区", "郊区", "矿区", "新区", "开发区", "市区", "县城"})
+
+
+def _strip_ethnic(stem: str) -> str:
+    """延边朝鲜族 -> 延边; 巴音郭楞蒙古 -> 巴音郭楞 (ethnic names appear with or without 族)."""
+    changed = True
+    while changed:
+        changed = False
+        for group in lexicon.ethnic_groups():
+            for form in (group, group.removesuffix("族")):
+                if len(form) >= 2 and stem.endswith(form) and len(stem) - len(form) >= 2:
+                    stem = stem[: -len(form)]
+                    changed = True
+    return stem
+
+
+def _short_forms(region: Region) -> set[str]:
+    """Ways of writing a region other than its full name."""
+    forms: set[str] = set()
+    for suffix in _SUFFIXES.get(region.level, ()):
+        if region.name.endswith(suffix) and region.name not in _PLACE_GENERICS:
+            stem = region.name[: -len(suffix)]
+            if suffix.startswith("自治"):
+                stem = _strip_ethnic(stem)
+            if suffix == "自治区":
+                stem = _strip_ethnic(stem)
+            if len(stem) >= 2:
+                forms.add(stem)
+            break
+    return forms
+
+
+class RegionIndex:
+    """Finds region words at the start of a text, or as the whole content of a bracket."""
+
+    def __init__(self, regions: list[Region], townships: dict[str, tuple[str, ...]]) -> None:
+        self._by_code = {region.code: region for region in regions}
+        self._surfaces: dict[str, list[_Surface]] = {}
+        for region in regions:
+            self._add(region.name, _Surface(region, standalone=True))
+            county_city = region.level is RegionLevel.COUNTY and region.name.endswith("市")
+            standalone_short = region.level is not RegionLevel.COUNTY or county_city
+            for form in _short_forms(region):
+                self._add(form, _Surface(region, standalone=standalone_short))
+        national = Region(NATIONAL_CODE, RegionLevel.NATIONAL, "中国", "")
+        self._by_code[NATIONAL_CODE] = national
+        for word in _NATIONAL_WORDS:
+            self._add(word, _Surface(national, standalone=True))
+        self._townships = townships
+        # Surface lengths by their first two characters: most names need one dict miss per level.
+        lengths: dict[str, set[int]] = {}
+        for surface in self._surfaces:
+            lengths.setdefault(surface[:2], set()).add(len(surface))
+        self._lengths_by_head = {head: sorted(ls, reverse=True) for head, ls in lengths.items()}
+        self._standalone = {text: self._choose(found, None) for text, found in self._surfaces.items()}
+
+    def _add(self, text: str, surface: _Surface) -> None:
+        self._surfaces.setdefault(text, []).append(surface)
+
+    def get(self, code: str) -> Region | None:
+        """The region with this code, if any."""
+        return self._by_code.get(code)
+
+    def is_place_name(self, text: str) -> bool:
+        """Whether a text is, as a whole, a way of writing some region (北京, 浦东, 朝阳区)."""
+        return text in self._surfaces
+
+    def _is_descendant(self, region: Region, ancestor: Region) -> bool:
+        seen = 0
+        parent = region.parent
+        while parent and seen < 4:
+            if parent == ancestor.code:
+                return True
+            next_region = self._by_code.get(parent)
+            parent = next_region.parent if next_region else ""
+            seen += 1
+        return False
+
+    def _step(self, text: str, start: int, previous: Region | None) -> list[tuple[int, Region]]:
+        """Region words that may follow ``previous`` at ``start``: (end, region), longest first."""
+        found: list[tuple[int, Region]] = []
+        for length in self._lengths_by_head.get(text[start : start + 2], ()):
+            end = start + length
+            if end > len(text):
+                continue
+            word = text[start:end]
+            if previous is None:
+                chosen = self._standalone.get(word)
+            else:
+                surfaces = self._surfaces.get(word)
+                chosen = self._choose(surfaces, previous) if surfaces else None
+            if chosen is not None:
+                found.append((end, chosen))
+        if previous is not None and previous.level is RegionLevel.COUNTY:
+            for township in self._townships.get(previous.code, ()):
+                if text.startswith(township, start):
+                    town = Region(previous.code, RegionLevel.TOWNSHIP, township, previous.code)
+                    found.append((start + len(township), town))
+        found.sort(key=lambda item: -item[0])
+        return found
+
+    def _choose(self, surfaces: list[_Surface], previous: Region | None) -> Region | None:
+        if previous is None:
+            # Alone at the start: prefer the highest level (吉林 the province over 吉林 the city),
+            # then the lowest code (a stable choice among same-named districts).
+            standalone = [s.region for s in surfaces if s.standalone]
+            if not standalone:
+                return None
+            return min(standalone, key=lambda r: (_LEVEL_ORDER[r.level], r.code))
+        if previous.level is RegionLevel.NATIONAL:
+            return None
+        below = [s.region for s in surfaces if self._is_descendant(s.region, previous)]
+        return min(below, key=lambda r: r.code) if below else None
+
+    def prefixes(self, text: str) -> list[RegionSpan]:
+        """Every reading of region words at the start of ``text``, longest first.
+
+        Example:
+            >>> [span.text for span in default_index().prefixes("上海浦东发展银行")]
+            ['上海浦东', '上海']
+        """
+        spans: list[RegionSpan] = []
+
+        def extend(start: int, chain: tuple[Region, ...]) -> None:
+            previous = chain[-1] if chain else None
+            if previous is not None and previous.level is RegionLevel.TOWNSHIP:
+                return
+            for end, region in self._step(text, start, previous):
+                levels = (*chain, region)
+                spans.append(RegionSpan(text[:end], _most_specific(levels), levels))
+                if len(levels) < 4:
+                    extend(end, levels)
+
+        extend(0, ())
+        spans.sort(key=lambda span: -len(span.text))
+        return spans
+
+    def whole(self, text: str) -> RegionSpan | None:
+        """The reading of ``text`` as nothing but region words (the content of a bracket)."""
+        for span in self.prefixes(text):
+            if span.text == text:
+                return span
+        return None
+
+
+def _most_specific(levels: tuple[Region, ...]) -> Region:
+    """The deepest level; a township stands for its county (it has no GB/T 2260 code of its own)."""
+    last = levels[-1]
+    if last.level is RegionLevel.TOWNSHIP and len(levels) > 1:
+        return levels[-2]
+    return last
+
+
+@lru_cache(maxsize=1)
+def default_index() -> RegionIndex:
+    """The index over the packaged GB/T 2260 lexicon, built once."""
+    regions = [
+        Region(code, RegionLevel(level), name, parent)
+        for code, level, name, parent in lexicon.region_rows()
+    ]
+    return RegionIndex(regions, lexicon.townships())

@@ -1,0 +1,87 @@
+"""The one exception tree of zhengming.
+
+Every error the library raises is a :class:`ZhengmingError` with a stable ``code``: front doors
+(CLI, REST API, web UI) translate it once, at their edge, into an exit code, an HTTP status or a
+message. Codes never change once released; docs/reference/errors.md lists them and a test keeps
+the two identical.
+
+::
+
+    ZhengmingError                      zhengming.error
+     ├── InvalidInputError              input.invalid
+     │    ├── UnusableNameError         name.unusable
+     │    └── InvalidIdentifierError    identifier.invalid
+     ├── SettingsError                  settings.invalid
+     └── DataFileError                  data_file.invalid
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class ZhengmingError(Exception):
+    """Root of every error zhengming raises on purpose.
+
+    Attributes:
+        code: stable, documented identifier of the error class.
+        message: human-readable explanation (Chinese first where it is shown to end users).
+        details: machine-readable context, JSON-serializable.
+    """
+
+    code: ClassVar[str] = "zhengming.error"
+    #: HTTP status the REST API answers with; the CLI maps every error to exit code 2 or 1.
+    http_status: ClassVar[int] = 500
+
+    def __init__(self, message: str, *, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details: dict[str, Any] = details or {}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The error as the ``{code, message, details}`` object every interface returns."""
+        return {"code": self.code, "message": self.message, "details": self.details}
+
+
+class InvalidInputError(ZhengmingError):
+    """The caller's input cannot be used as given."""
+
+    code = "input.invalid"
+    http_status = 422
+
+
+class UnusableNameError(InvalidInputError):
+    """A name has nothing left to standardize (empty, only symbols, or far too long)."""
+
+    code = "name.unusable"
+
+
+class InvalidIdentifierError(InvalidInputError):
+    """An identifier (统一社会信用代码, ID number, phone, e-mail) is malformed or fails its check."""
+
+    code = "identifier.invalid"
+
+
+class SettingsError(ZhengmingError):
+    """A settings or rules file is missing, unreadable or inconsistent."""
+
+    code = "settings.invalid"
+    http_status = 500
+
+
+class DataFileError(ZhengmingError):
+    """A packaged lexicon or a user-supplied data file cannot be read."""
+
+    code = "data_file.invalid"
+    http_status = 500
+
+
+def all_error_classes() -> list[type[ZhengmingError]]:
+    """Every error class, root first, in definition order (used by docs and their test)."""
+    found: list[type[ZhengmingError]] = [ZhengmingError]
+    pending: list[type[ZhengmingError]] = [ZhengmingError]
+    while pending:
+        for sub in pending.pop(0).__subclasses__():
+            found.append(sub)
+            pending.append(sub)
+    return found
