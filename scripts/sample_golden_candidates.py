@@ -7,7 +7,9 @@ Usage:
     python scripts/sample_golden_candidates.py [--data ../shared/data] [--seed 2260] [--factor 3]
 
 The selection is deterministic for a given seed and data folder: files are read in sorted order
-and every pool is sorted before sampling.
+and every pool is sorted before sampling. The golden rows were picked by hand from this output
+(uniform pools plus the "focus:" pools for rarer shapes). The categories variant, individual,
+title, short_name and hostile are constructed by hand and are not drawn here.
 """
 
 from __future__ import annotations
@@ -53,9 +55,35 @@ SMALL_ENDINGS = (
     "中心",
     "个人独资企业",
 )
-BRANCH_RE = re.compile(r"(有限公司|有限责任公司|股份有限公司)(.+(分公司|分行|支行|营业部|办事处|店|分部))$")
+BRANCH_RE = re.compile(
+    r"(有限公司|有限责任公司|股份有限公司)(.+(分公司|分行|支行|营业部|办事处|店|分部))$"
+)
 BRACKET_RE = re.compile(r"[（(]([^（）()]{2,12})[）)]")
 PLACE_SUFFIX_RE = re.compile(r"(省|市|区|县|自治州|自治县|旗|盟)$")
+
+
+# Focused pools: rarer shapes that a uniform draw misses (printed as "focus:<name>").
+FOCUS_REGISTRATIONS = {
+    "plain_province_city": r"^\w{2,3}(省|自治区)\w{2,4}(市|州|盟)\w+有限(责任)?公司$",
+    "plain_city_district": r"^\w{2,4}市\w{1,4}区\w+有限(责任)?公司$",
+    "plain_county_township": r"^\w{1,5}[县旗区]\w{1,4}[镇乡]\w+有限(责任)?公司$",
+    "plain_autonomous": r"^\w*自治[县州旗]\w+有限(责任)?公司$",
+    "plain_short_prefecture": r"^\w{2,4}州\w+有限(责任)?公司$",
+    "branch_bank": r"银行.*(分行|支行)$",
+    "branch_securities_insurance": r"(证券.*营业部|保险.*(支公司|营销服务部))$",
+    "branch_office_or_nested": r"(办事处|分公司.+分公司|分公司.+营业部)$",
+    "small_shop": r"^[^公]*(经营部|商行|服务部|门市部|工作室|店|馆|中心|合作社)$",
+    "latin_or_digits": r"^[^,]*[0-9A-Za-z][^,]*(公司|店|厂|部)$",
+    "place_word_trade": r"^\w{0,4}(和平|朝阳|新华|黄河|长江|长城|中山|东方|鼓楼|南山)\w+公司$",
+}
+FOCUS_LISTED = {
+    "place_only_trade": (
+        r"^\w{2,3}(银行|旅游|港|机场|燃气|煤电|钛业|矿业|发展|电气)\w*股份有限公司$"
+    ),
+    "national": r"^(中国|中华|国家)",
+    "group_bracket": r"[（(]集团[）)]|集团[（(]",
+}
+FOCUS_PER_POOL = 25
 
 
 def read_csv(path: Path) -> Iterator[dict[str, str]]:
@@ -159,10 +187,26 @@ def main() -> None:
     for province in sorted(plain_by_province):
         pools["plain"].extend(sample(rng, plain_by_province[province], per_province))
 
+    focus: dict[str, list[tuple[str, str]]] = {k: [] for k in (*FOCUS_REGISTRATIONS, *FOCUS_LISTED)}
+    reg_patterns = {k: re.compile(v) for k, v in FOCUS_REGISTRATIONS.items()}
+    listed_patterns = {k: re.compile(v) for k, v in FOCUS_LISTED.items()}
+    for province, name, etype in registrations(args.data):
+        for key, pattern in reg_patterns.items():
+            if pattern.search(name):
+                focus[key].append((f"reg:{province}:{etype or '-'}", name))
+    for row in listed(args.data):
+        for full in split_multi(row["full_names"]):
+            for key, pattern in listed_patterns.items():
+                if pattern.search(full):
+                    focus[key].append((f"listed:{row['code']}", full))
+
     print("category\tsource\tname")
     for cat, target in TARGETS.items():
         for src, name in sample(rng, pools[cat], target * args.factor):
             print(f"{cat}\t{src}\t{name}")
+    for key, items in focus.items():
+        for src, name in sample(rng, items, FOCUS_PER_POOL):
+            print(f"focus:{key}\t{src}\t{name}")
 
 
 if __name__ == "__main__":

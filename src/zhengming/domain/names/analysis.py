@@ -123,9 +123,7 @@ def analyze_name(
     )
 
 
-def _parse(
-    text: str, classification: Classification, standardized: StandardizedName
-) -> NameParts:
+def _parse(text: str, classification: Classification, standardized: StandardizedName) -> NameParts:
     if classification.kind is not NameKind.COMPANY:
         return NameParts()
     if standardized.has_han:

@@ -124,7 +124,9 @@ class RegionIndex:
         for surface in self._surfaces:
             lengths.setdefault(surface[:2], set()).add(len(surface))
         self._lengths_by_head = {head: sorted(ls, reverse=True) for head, ls in lengths.items()}
-        self._standalone = {text: self._choose(found, None) for text, found in self._surfaces.items()}
+        self._standalone = {
+            text: self._choose(found, None) for text, found in self._surfaces.items()
+        }
 
     def _add(self, text: str, surface: _Surface) -> None:
         self._surfaces.setdefault(text, []).append(surface)

@@ -43,7 +43,7 @@ def _rule(code: str, severity: Severity, zh: str, en: str) -> RuleDefinition:
     return RuleDefinition(code, severity, zh, en)
 
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E, W, N = Severity.ERROR, Severity.WARNING, Severity.INFO  # error, warning, notice
 #: Every rule, in the order problems are reported. Codes are stable once released.
 RULES: dict[str, RuleDefinition] = {
     r.code: r
@@ -110,7 +110,7 @@ RULES: dict[str, RuleDefinition] = {
             "繁体字已转换为简体字",
             "Traditional characters were converted to simplified",
         ),
-        _rule("name.whitespace", I, "已整理名称中的空格", "Spaces in the name were tidied"),
+        _rule("name.whitespace", N, "已整理名称中的空格", "Spaces in the name were tidied"),
         _rule(
             "individual.title_as_name",
             E,
@@ -173,7 +173,7 @@ class RuleSettings(BaseModel):
     min_length: int = Field(default=2, ge=1, le=10)
     simplify: bool = True
 
-    def model_post_init(self, context: Any, /) -> None:
+    def model_post_init(self, _context: Any, /) -> None:
         unknown = (set(self.disabled) | set(self.severity)) - set(RULES)
         if unknown:
             raise ValueError(f"unknown rule codes: {sorted(unknown)}")
@@ -212,7 +212,7 @@ class _ProblemList:
         self.settings = settings
         self.items: list[Problem] = []
 
-    def add(self, code: str, suggestion: str | None = None, **values: object) -> None:
+    def add(self, code: str, suggestion: str | None = None, /, **values: object) -> None:
         if code in self.settings.disabled:
             return
         rule = RULES[code]
@@ -333,7 +333,7 @@ def _check_kind(
             )
     if classification.kind is not NameKind.COMPANY or parts.legal_form:
         return
-    if parts.region or parts.industry and len(text) > 6:
+    if parts.region or (parts.industry and len(text) > 6):
         problems.add("company.legal_form_missing")
     else:
         problems.add("company.abbreviation_only", name=text)
