@@ -531,15 +531,14 @@ def best_of(runs: int, work: Callable[[], object], *, before: Callable[[], None]
     return best
 
 
-def clear_zhengming_caches() -> None:
-    """Call ``zhengming.domain.names.clear_caches()`` when the package offers it."""
+def find_cache_clearer() -> Callable[[], None] | None:
+    """Return ``zhengming.domain.names.clear_caches`` when the package offers it."""
     try:
         module = importlib.import_module("zhengming.domain.names")
     except ImportError:
-        return
+        return None
     clear = getattr(module, "clear_caches", None)
-    if callable(clear):
-        clear()
+    return clear if callable(clear) else None
 
 
 @dataclass
@@ -571,7 +570,7 @@ def measure_speed(
     for name in names[:10]:
         zhengming_parts(name, ZhengmingErrors())
     rows = [SpeedRow("zhengming normalize", len(names), "per name", 0.0)]
-    rows[0].seconds = best_of(runs, ours, before=clear_zhengming_caches)
+    rows[0].seconds = best_of(runs, ours, before=find_cache_clearer() or (lambda: None))
     if peers.cnp is not None:
         peers.cnp_parse(names[0])
         probe = names[:1000]
@@ -799,10 +798,14 @@ def report_speed(rows: Sequence[SpeedRow], pinning: str, runs: int) -> str:
             for r in rows
         ],
     )
+    caches = (
+        "are cleared before each run by clear_caches()"
+        if find_cache_clearer()
+        else "are not cleared (zhengming.domain.names.clear_caches() does not exist)"
+    )
     notes = (
         f"One core ({pinning}). zhengming normalize = normalize + classify + parse + keys +\n"
-        "rules; its caches are cleared before each run when it offers clear_caches(). Warm-up\n"
-        "calls (lexicon and jieba loading) are not timed."
+        f"rules; its caches {caches}.\nWarm-up calls (lexicon and jieba loading) are not timed."
     )
     return "\n\n".join(["## (c) Speed", table, notes])
 

@@ -22,7 +22,10 @@ _NICKNAME_PREFIXES = ("老", "小", "阿")
 _LATIN_TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "madam"})
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*\.?")
 # Two-character names need a common surname to count as a person (平安, 万科 are brands).
-_COMMON_SURNAME_FREQUENCY = 200
+_COMMON_SURNAME_FREQUENCY = 100
+_HTML_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
+# Characters no registered name contains; a name with them is not classified until it is fixed.
+_SUSPICIOUS = re.compile(r"[<>;=\"`{}\\|$%^~]|--")
 
 
 class NameKind(StrEnum):
@@ -35,11 +38,16 @@ class NameKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Classification:
-    """A name's kind, and the title found in it (王总 -> title 总, person_name None)."""
+    """A name's kind, what made it unusable as a name, and the title found in it.
+
+    ``reason`` explains an UNKNOWN kind: "title" (王总), "placeholder" (N/A, 暂无),
+    "legal_form_only" (有限公司), "suspicious" (markup or code), or "no_letters".
+    """
 
     kind: NameKind
     title: str | None = None
     person_name: str | None = None
+    reason: str | None = None
 
 
 @lru_cache(maxsize=1)
@@ -73,6 +81,8 @@ def _looks_like_person(name: str) -> bool:
     surname, given = split
     if not 1 <= len(given) <= 2 or given in lexicon.industry_words():
         return False
+    if len(surname) == 2:  # 欧阳, 慕容, 司马: compound surnames are rare in brand names
+        return True
     common = lexicon.given_name_chars()
     if len(given) == 1:
         frequent = lexicon.surnames()[surname] >= _COMMON_SURNAME_FREQUENCY
@@ -85,13 +95,13 @@ def _title_reading(name: str) -> Classification | None:
     for prefix in _NICKNAME_PREFIXES:
         rest = name[len(prefix) :]
         if name.startswith(prefix) and rest in lexicon.surnames():
-            return Classification(NameKind.UNKNOWN, title=prefix)
+            return Classification(NameKind.UNKNOWN, title=prefix, reason="title")
     for title in _titles_longest_first():
         if not name.endswith(title) or len(name) == len(title):
             continue
         stem = name[: -len(title)]
         if stem in lexicon.surnames():
-            return Classification(NameKind.UNKNOWN, title=title)
+            return Classification(NameKind.UNKNOWN, title=title, reason="title")
         # With a title after it, any surname + one or two characters reads as a person.
         split = split_surname(stem)
         if split is not None and 1 <= len(split[1]) <= 2:
@@ -107,10 +117,27 @@ def classify_name(standard: str) -> Classification:
         (<NameKind.UNKNOWN: 'unknown'>, <NameKind.INDIVIDUAL: 'individual'>)
     """
     if not _LETTER.search(standard):
-        return Classification(NameKind.UNKNOWN)
+        return Classification(NameKind.UNKNOWN, reason="no_letters")
+    if standard.casefold() in lexicon.placeholders():
+        return Classification(NameKind.UNKNOWN, reason="placeholder")
+    if _HTML_TAG.search(standard) or _SUSPICIOUS.search(standard):
+        return Classification(NameKind.UNKNOWN, reason="suspicious")
+    if standard in _legal_form_words():
+        return Classification(NameKind.UNKNOWN, reason="legal_form_only")
     if HAN_CHAR.search(standard):
         return _classify_han(standard)
     return _classify_latin(standard)
+
+
+@lru_cache(maxsize=1)
+def _legal_form_words() -> frozenset[str]:
+    return frozenset(form for form, _, script in lexicon.legal_forms() if script == "han")
+
+
+def _is_minority_name(name: str) -> bool:
+    """扎西顿珠, 次仁卓玛: two known parts of surname-less given names."""
+    parts = lexicon.minority_name_parts()
+    return any(name[:cut] in parts and name[cut:] in parts for cut in range(2, len(name) - 1))
 
 
 def _classify_han(name: str) -> Classification:
@@ -121,7 +148,7 @@ def _classify_han(name: str) -> Classification:
             titled = _title_reading(name)
             if titled is not None:
                 return titled
-        if _looks_like_person(name):
+        if _looks_like_person(name) or _is_minority_name(name):
             return Classification(NameKind.INDIVIDUAL, person_name=name)
     if _TRANSLITERATED.match(name):
         return Classification(NameKind.INDIVIDUAL, person_name=name)
@@ -131,7 +158,7 @@ def _classify_han(name: str) -> Classification:
 def _classify_latin(name: str) -> Classification:
     words = [word.rstrip(".").casefold() for word in _LATIN_WORD.findall(name)]
     if not words:
-        return Classification(NameKind.UNKNOWN)
+        return Classification(NameKind.UNKNOWN, reason="no_letters")
     if words[0] in _LATIN_TITLES and len(words) >= 2:
         return Classification(NameKind.INDIVIDUAL, title=words[0], person_name=name)
     given = lexicon.english_given_names()

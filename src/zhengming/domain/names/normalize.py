@@ -21,6 +21,8 @@ from functools import lru_cache
 
 import opencc
 
+from zhengming.domain.names import lexicon
+
 
 class Change(StrEnum):
     """What standardization changed in a name (reported by the naming rules)."""
@@ -76,9 +78,26 @@ def _t2s() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 
 
+_BASIC_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
 def to_simplified(text: str) -> str:
-    """Traditional Chinese characters to simplified (opencc ``t2s``); other text unchanged."""
-    return _t2s().convert(text) if HAN_CHAR.search(text) else text
+    """Traditional Chinese characters to simplified (opencc ``t2s``); other text unchanged.
+
+    Two guards on opencc: characters that are standard in simplified Chinese (乾 of 乾安县, 昇)
+    are kept, and no character is turned into a rare one outside the basic CJK block (餸 would
+    become U+29C0C, which most fonts cannot show).
+    """
+    if not HAN_CHAR.search(text):
+        return text
+    converted: str = _t2s().convert(text)
+    if converted == text or len(converted) != len(text):
+        return converted
+    kept = lexicon.kept_characters()
+    return "".join(
+        new if old == new or (old not in kept and _BASIC_HAN.match(new)) else old
+        for old, new in zip(text, converted, strict=True)
+    )
 
 
 def _drop_unwanted(text: str) -> tuple[str, bool, bool, str]:

@@ -19,7 +19,7 @@ from typing import Any
 from pypinyin import Style, lazy_pinyin
 
 from zhengming.domain.names import lexicon
-from zhengming.domain.names.regions import NATIONAL_CODE, RegionSpan, default_index
+from zhengming.domain.names.regions import NATIONAL_CODE, RegionSpan, default_index, region_stem
 
 _MIN_TRADE_NAME = 2
 
@@ -65,15 +65,26 @@ def _legal_forms() -> _LegalForms:
 
 
 @lru_cache(maxsize=1)
+def _establishment_forms() -> tuple[str, ...]:
+    forms = [form for form, cls, _ in lexicon.legal_forms() if cls == "establishment"]
+    return tuple(sorted(forms, key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
 def _industry_lengths() -> tuple[int, ...]:
     return tuple(sorted({len(word) for word in lexicon.industry_words()}, reverse=True))
 
 
-# 公司 but not the 公司 of 分公司 (a branch's own word).
-_COMPANY_FORM = re.compile(r"(?:股份有限公司|有限责任公司|有限公司|集团公司|总公司|(?<!分)公司)")
+# 公司 but not the 公司 of 分公司 / 支公司 (a branch's own word).
+_COMPANY_FORM = re.compile(
+    r"(?:股份有限公司|有限责任公司|有限公司|股份公司|集团公司|总公司|(?<![分支])公司)"
+)
 _PARTNERSHIP = ("（有限合伙）", "（普通合伙）", "（特殊普通合伙）")
-_PARTNERSHIP_UNITS = ("事务所", "中心", "企业", "工作室")
+_PARTNERSHIP_UNITS = ("合伙企业", "事务所", "中心", "企业", "工作室")
 _GROUP_MARKS = ("（集团）", "集团")
+STOCK_STATUS_PREFIX = r"(?:\*?S?\*?ST|PT)(?=[\u4e00-\u9fff])"
+_STOCK_STATUS = re.compile(f"^{STOCK_STATUS_PREFIX}")
+_SHARE_CLASS = re.compile(r"(?<=[\u4e00-\u9fff])[AB]$")
 _ORDINAL = re.compile(r"第[一二三四五六七八九十百零〇0-9]+$")
 _BRACKETED = re.compile(r"（([^（）]+)）")
 _DISTINCT_BRANCH_WORDS = frozenset(
@@ -91,6 +102,9 @@ def parse_company_name(standard: str) -> NameParts:
     """
     parent, branch = _split_branch(standard)
     head, legal_form, legal_class = _split_legal_form(parent)
+    if not legal_form:
+        # Stock short names: *ST国华, 万科A. The status prefix and share class name no company.
+        head = _STOCK_STATUS.sub("", _SHARE_CLASS.sub("", head)) or head
     region, trade_name, industry = _split_head(head)
     return NameParts(
         region=region.text.strip("（）") if region else None,
@@ -142,8 +156,9 @@ def _split_legal_form(name: str) -> tuple[str, str, str | None]:
         if cls is not None:
             rest = name[:-length]
             if form in _PARTNERSHIP:
-                for unit in _PARTNERSHIP_UNITS:
-                    if rest.endswith(unit) and len(rest) > len(unit):
+                # The partnership's own unit word goes with it: 合伙企业（有限合伙）, 养殖场（普通合伙）.
+                for unit in (*_PARTNERSHIP_UNITS, *_establishment_forms()):
+                    if rest.endswith(unit) and len(rest) > len(unit) + 1:
                         return rest[: -len(unit)], unit + form, cls
                 return rest, form, cls
             if cls in {"limited", "joint_stock", "company"}:
@@ -186,32 +201,47 @@ def _find_bracket_region(head: str) -> tuple[RegionSpan, int, int] | None:
     return None
 
 
+# A 字号 never starts with a division suffix: 合肥市工程… is 合肥市 + 工程…, not 合肥 + 市工程.
+_DIVISION_SUFFIX_CHARS = frozenset("省市县区旗州盟镇乡")
+
+
 def _is_real_trade_name(trade: str) -> bool:
-    return len(trade) >= _MIN_TRADE_NAME and trade not in lexicon.industry_words()
+    return (
+        len(trade) >= _MIN_TRADE_NAME
+        and trade not in lexicon.industry_words()
+        and trade[0] not in _DIVISION_SUFFIX_CHARS
+    )
 
 
 def segment_trade_and_industry(text: str) -> tuple[str, str]:
-    """Split ``text`` into (字号, industry words), taking industry words from the right.
+    """Split ``text`` into (字号, industry words): the shortest 字号 whose rest is all industry words.
 
-    At least two characters stay in the 字号, and a generic word (发展, 实业) is not taken if that
-    would leave a bare place name: 浦东发展银行 -> (浦东发展, 银行), but 黄山旅游发展 -> (黄山, 旅游发展).
+    Taking the split that covers most industry words, rather than the longest word from the right,
+    reads 惠柏新材料科技 as 惠柏 + 新材料科技 (not 惠柏新 + 材料科技). At least two characters stay in
+    the 字号, and a bare place name may be the 字号 only before a specific industry word:
+    浦东发展银行 -> (浦东发展, 银行) since 发展 is generic, but 黄山旅游发展 -> (黄山, 旅游发展).
     """
     words = lexicon.industry_words()
+    lengths = _industry_lengths()
+    size = len(text)
+    # first_kinds[k]: the kinds ("industry"/"generic") a segmentation of text[k:] can start with.
+    first_kinds: list[set[str]] = [set() for _ in range(size + 1)]
+    segmentable = [False] * (size + 1)
+    segmentable[size] = True
+    for start in range(size - 1, _MIN_TRADE_NAME - 1, -1):
+        for length in lengths:
+            end = start + length
+            if end <= size and segmentable[end] and text[start:end] in words:
+                segmentable[start] = True
+                first_kinds[start].add(words[text[start:end]])
     index = default_index()
-    end = len(text)
-    while end > _MIN_TRADE_NAME:
-        found = ""
-        for length in _industry_lengths():
-            if end - length >= _MIN_TRADE_NAME and text[end - length : end] in words:
-                found = text[end - length : end]
-                break
-        if not found:
-            break
-        leftover = text[: end - len(found)]
-        if words[found] == "generic" and index.is_place_name(leftover):
-            break
-        end -= len(found)
-    return text[:end], text[end:]
+    for split in range(_MIN_TRADE_NAME, size):
+        if not segmentable[split]:
+            continue
+        if "industry" not in first_kinds[split] and index.is_place_name(text[:split]):
+            continue
+        return text[:split], text[split:]
+    return text, ""
 
 
 # --- Latin-script (English) company names -------------------------------------------------
@@ -224,36 +254,65 @@ def _latin_tokens(text: str) -> list[str]:
     return [token.casefold() for token in _LATIN_TOKEN.findall(text)]
 
 
+# Old postal romanisations still used in English company names (Kweichow Moutai, Tsingtao).
+_POSTAL_NAMES = {
+    "china": NATIONAL_CODE,
+    "chinese": NATIONAL_CODE,
+    "prc": NATIONAL_CODE,
+    "hongkong": "810000",
+    "macau": "820000",
+    "macao": "820000",
+    "taiwan": "710000",
+    "tibet": "540000",
+    "innermongolia": "150000",
+    "shaanxi": "610000",
+    "peking": "110000",
+    "canton": "440100",
+    "kweichow": "520000",
+    "tientsin": "120000",
+    "tsingtao": "370200",
+    "amoy": "350200",
+    "nanking": "320100",
+    "chungking": "500000",
+    "szechwan": "510000",
+    "fukien": "350000",
+    "kwangtung": "440000",
+    "kwangsi": "450000",
+    "hupeh": "420000",
+    "hunan": "430000",
+    "shantung": "370000",
+    "chekiang": "330000",
+    "kiangsu": "320000",
+    "anhwei": "340000",
+    "kiangsi": "360000",
+    "hopei": "130000",
+    "honan": "410000",
+    "sinkiang": "650000",
+}
+
+
 @lru_cache(maxsize=1)
 def latin_region_words() -> dict[str, str]:
-    """Pinyin spellings of provinces and cities (shenzhen -> 440300), plus a few exonyms."""
-    words: dict[str, str] = {
-        "china": NATIONAL_CODE,
-        "chinese": NATIONAL_CODE,
-        "hongkong": "810000",
-        "macau": "820000",
-        "macao": "820000",
-        "taiwan": "710000",
-        "peking": "110000",
-        "canton": "440100",
-        "inner mongolia": "150000",
-        "shaanxi": "610000",
-    }
+    """Provinces and cities spelled in pinyin, lower case, no spaces (shenzhen -> 440300)."""
+    words = dict(_POSTAL_NAMES)
     index = default_index()
-    for code, level, name, _parent in lexicon.region_rows():
-        if level not in {"province", "city"}:
-            continue
+    for code, level, _name, _parent in lexicon.region_rows():
         region = index.get(code)
-        if region is None:
+        if region is None or level not in {"province", "city"}:
             continue
-        for suffix in ("特别行政区", "自治区", "省", "市", "地区", "盟"):
-            if name.endswith(suffix):
-                name = name[: -len(suffix)]
-                break
-        if len(name) >= 2:
-            spelled = "".join(lazy_pinyin(name, style=Style.NORMAL))
+        stemmed = region_stem(region)
+        if stemmed is not None:
+            spelled = "".join(lazy_pinyin(stemmed[0], style=Style.NORMAL))
             words.setdefault(spelled, code)
     return words
+
+
+def _squash(tokens: list[str]) -> str:
+    return "".join(token.replace("'", "").replace("-", "") for token in tokens)
+
+
+_LATIN_BRACKET = re.compile(r"\(\s*([A-Za-z][A-Za-z' \-]*?)\s*\)")
+_LATIN_JOINERS = frozenset({"&", "and"})
 
 
 def parse_latin_company_name(standard: str) -> NameParts:
@@ -264,41 +323,72 @@ def parse_latin_company_name(standard: str) -> NameParts:
         >>> (p.region, p.region_code, p.trade_name, p.legal_form)
         ('SHENZHEN', '440300', 'Quanxinhao', 'CO., LTD.')
     """
-    spans = [(m.start(), m.end(), m.group().casefold()) for m in _LATIN_TOKEN.finditer(standard)]
+    regions = latin_region_words()
+    region = region_code = None
+    masked = standard
+    for match in _LATIN_BRACKET.finditer(standard):
+        code = regions.get(_squash(_latin_tokens(match.group(1))))
+        if code:  # LUYAN (FUJIAN) PHARMA: a bracketed place is the region
+            region, region_code = match.group(1), code
+            masked = standard[: match.start()] + " " * len(match.group()) + standard[match.end() :]
+            break
+    spans = [(m.start(), m.end(), m.group().casefold()) for m in _LATIN_TOKEN.finditer(masked)]
     legal_form = legal_class = None
     forms = _legal_forms()
     # Longest first; tokens are compared squashed, so "Co., Ltd." = "CO.,LTD" and "N.V." = "NV".
     for n in range(min(forms.latin_max_tokens, len(spans) - 1), 0, -1):
         cls = forms.latin.get("".join(token for _, _, token in spans[-n:]))
         if cls is not None:
-            legal_form = standard[spans[-n][0] :].strip()
+            legal_form = standard[spans[-n][0] :].strip(" ,")
             legal_class = cls
             spans = spans[:-n]
             break
     end_of_body = spans[-1][1] if spans else 0
-    region = region_code = None
-    regions = latin_region_words()
-    for width in (2, 1):
-        if len(spans) > width:
-            key = "".join(token for _, _, token in spans[:width])
-            spaced = " ".join(token for _, _, token in spans[:width])
-            code = regions.get(key) or regions.get(spaced)
-            if code:
-                region = standard[spans[0][0] : spans[width - 1][1]]
-                region_code = code
-                spans = spans[width:]
-                break
     industry_words = lexicon.english_industry_words()
-    cut = len(spans)
-    while cut > 1 and spans[cut - 1][2] in industry_words:
-        cut -= 1
+
+    def industry_start(tokens: list[tuple[int, int, str]]) -> int:
+        """Index where trailing industry words (joined by & / and) begin; keeps one token."""
+        cut = len(tokens)
+        while cut > 1:
+            word = tokens[cut - 1][2]
+            joiner = word in _LATIN_JOINERS and 2 < cut < len(tokens)
+            if word not in industry_words and not joiner:
+                break
+            cut -= 1
+        while cut < len(tokens) and tokens[cut][2] in _LATIN_JOINERS:
+            cut += 1
+        return cut
+
+    if region is None:
+        for width in (3, 2, 1):
+            if len(spans) <= width:
+                continue
+            code = regions.get(_squash([token for _, _, token in spans[:width]]))
+            if code is None:
+                continue
+            rest = spans[width:]
+            # Ningbo Energy Group: only industry words follow, so the place is the trade name.
+            if industry_start(rest) == 0 or all(t in industry_words for _, _, t in rest):
+                break
+            region = standard[spans[0][0] : spans[width - 1][1]]
+            region_code = code
+            spans = rest
+            break
+    cut = industry_start(spans)
     trade = standard[spans[0][0] : spans[cut - 1][1]] if cut else None
-    industry = standard[spans[cut][0] : end_of_body] if cut < len(spans) else None
+    industry = None
+    if cut < len(spans):
+        start = spans[cut][0]
+        if start > 0 and standard[start - 1] == "(":
+            start -= 1  # keep "(GROUP)" whole
+        industry = standard[start:end_of_body]
+        if industry.count("(") > industry.count(")"):
+            industry += ")"
     return NameParts(
         region=region,
         region_code=region_code,
-        trade_name=trade.strip(" ,.") if trade else None,
-        industry=industry.strip(" ,.()") if industry else None,
+        trade_name=trade.strip(" ,.(") if trade else None,
+        industry=industry.strip(" ,.") if industry else None,
         legal_form=legal_form,
         legal_form_class=legal_class,
     )

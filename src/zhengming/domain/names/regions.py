@@ -48,6 +48,7 @@ class _Surface:
 
     region: Region
     standalone: bool  # may open a name without its parent region before it
+    official: bool = False  # the region's full name, not a short or informal form
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,39 +87,81 @@ def _strip_ethnic(stem: str) -> str:
     return stem
 
 
-def _short_forms(region: Region) -> set[str]:
-    """Ways of writing a region other than its full name."""
-    forms: set[str] = set()
+def region_stem(region: Region) -> tuple[str, str] | None:
+    """(stem, suffix dropped) of a region's name: 延边朝鲜族自治州 -> (延边, 自治州)."""
     for suffix in _SUFFIXES.get(region.level, ()):
         if region.name.endswith(suffix) and region.name not in _PLACE_GENERICS:
             stem = region.name[: -len(suffix)]
             if suffix.startswith("自治"):
                 stem = _strip_ethnic(stem)
-            if suffix == "自治区":
-                stem = _strip_ethnic(stem)
-            if len(stem) >= 2:
-                forms.add(stem)
-            break
+            return (stem, suffix) if len(stem) >= 2 else None
+    return None
+
+
+def _short_forms(region: Region) -> dict[str, bool]:
+    """Ways of writing a region other than its full name -> whether they may stand alone.
+
+    Besides the bare stem (北京, 浦东, 延边), names use informal and former forms: 彭水县 and
+    印江自治县 for autonomous counties, 黄南州 for autonomous prefectures, 子长县 for a county that
+    has since become a city, 那曲地区 for a prefecture that has since become a city.
+    """
+    stemmed = region_stem(region)
+    if stemmed is None:
+        return {}
+    stem, suffix = stemmed
+    level = region.level
+    # District stems (和平, 新华, 朝阳) are everyday words: only right after their city.
+    alone = level is not RegionLevel.COUNTY or suffix not in {"区", "新区"}
+    forms = {stem: alone}
+    if suffix in {"自治县", "自治旗"}:
+        forms[stem + suffix[-1]] = True
+        forms[stem + suffix] = True
+    elif suffix == "自治州":
+        forms[stem + "州"] = True
+    elif level is RegionLevel.COUNTY and suffix == "市":
+        forms[stem + "县"] = True
+    elif level is RegionLevel.CITY and suffix == "市":
+        forms[stem + "地区"] = True
     return forms
 
 
 class RegionIndex:
     """Finds region words at the start of a text, or as the whole content of a bracket."""
 
-    def __init__(self, regions: list[Region], townships: dict[str, tuple[str, ...]]) -> None:
+    def __init__(
+        self,
+        regions: list[Region],
+        townships: dict[str, tuple[str, ...]],
+        zones: tuple[tuple[str, str], ...] = (),
+    ) -> None:
         self._by_code = {region.code: region for region in regions}
         self._surfaces: dict[str, list[_Surface]] = {}
         for region in regions:
-            self._add(region.name, _Surface(region, standalone=True))
-            county_city = region.level is RegionLevel.COUNTY and region.name.endswith("市")
-            standalone_short = region.level is not RegionLevel.COUNTY or county_city
-            for form in _short_forms(region):
-                self._add(form, _Surface(region, standalone=standalone_short))
+            self._add(region.name, _Surface(region, standalone=True, official=True))
+            for form, alone in _short_forms(region).items():
+                if form != region.name:
+                    self._add(form, _Surface(region, standalone=alone))
+        for name, code in zones:
+            parent = self._by_code.get(code)
+            level = parent.level if parent else RegionLevel.PROVINCE
+            self._add(name, _Surface(Region(code, level, name, code), standalone=True))
         national = Region(NATIONAL_CODE, RegionLevel.NATIONAL, "中国", "")
         self._by_code[NATIONAL_CODE] = national
         for word in _NATIONAL_WORDS:
             self._add(word, _Surface(national, standalone=True))
         self._townships = townships
+        # Cities without counties (中山, 东莞, 儋州) have townships right under them, and their
+        # names use the townships' short forms (中山市古镇 for 古镇镇).
+        county_codes = {r.code for r in regions if r.level is RegionLevel.COUNTY}
+        self._short_townships: dict[str, dict[str, str]] = {}
+        for region in regions:
+            if region.level is RegionLevel.CITY and region.code in county_codes:
+                self._short_townships[region.code] = {
+                    stem: town
+                    for town in townships.get(region.code, ())
+                    for stem in [town.removesuffix("镇").removesuffix("乡")]
+                    if len(stem) >= 2 and stem != town
+                }
         # Surface lengths by their first two characters: most names need one dict miss per level.
         lengths: dict[str, set[int]] = {}
         for surface in self._surfaces:
@@ -165,11 +208,15 @@ class RegionIndex:
                 chosen = self._choose(surfaces, previous) if surfaces else None
             if chosen is not None:
                 found.append((end, chosen))
-        if previous is not None and previous.level is RegionLevel.COUNTY:
+        if previous is not None and previous.level in {RegionLevel.COUNTY, RegionLevel.CITY}:
             for township in self._townships.get(previous.code, ()):
                 if text.startswith(township, start):
                     town = Region(previous.code, RegionLevel.TOWNSHIP, township, previous.code)
                     found.append((start + len(township), town))
+            for stem, township in self._short_townships.get(previous.code, {}).items():
+                if text.startswith(stem, start):
+                    town = Region(previous.code, RegionLevel.TOWNSHIP, township, previous.code)
+                    found.append((start + len(stem), town))
         found.sort(key=lambda item: -item[0])
         return found
 
@@ -177,14 +224,21 @@ class RegionIndex:
         if previous is None:
             # Alone at the start: prefer the highest level (吉林 the province over 吉林 the city),
             # then the lowest code (a stable choice among same-named districts).
-            standalone = [s.region for s in surfaces if s.standalone]
+            # A full name beats an informal form (和田县 the county, not 和田市 + 县).
+            standalone = [s for s in surfaces if s.standalone]
             if not standalone:
                 return None
-            return min(standalone, key=lambda r: (_LEVEL_ORDER[r.level], r.code))
+            best = min(
+                standalone,
+                key=lambda s: (not s.official, _LEVEL_ORDER[s.region.level], s.region.code),
+            )
+            return best.region
         if previous.level is RegionLevel.NATIONAL:
             return None
-        below = [s.region for s in surfaces if self._is_descendant(s.region, previous)]
-        return min(below, key=lambda r: r.code) if below else None
+        below = [s for s in surfaces if self._is_descendant(s.region, previous)]
+        if not below:
+            return None
+        return min(below, key=lambda s: (not s.official, s.region.code)).region
 
     def prefixes(self, text: str) -> list[RegionSpan]:
         """Every reading of region words at the start of ``text``, longest first.
@@ -232,4 +286,4 @@ def default_index() -> RegionIndex:
         Region(code, RegionLevel(level), name, parent)
         for code, level, name, parent in lexicon.region_rows()
     ]
-    return RegionIndex(regions, lexicon.townships())
+    return RegionIndex(regions, lexicon.townships(), lexicon.zones())

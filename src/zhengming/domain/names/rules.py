@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from zhengming.domain.names.classify import Classification, NameKind
 from zhengming.domain.names.normalize import Change, StandardizedName
-from zhengming.domain.names.parse import NameParts
+from zhengming.domain.names.parse import STOCK_STATUS_PREFIX, NameParts
 
 
 class Severity(StrEnum):
@@ -125,6 +125,18 @@ RULES: dict[str, RuleDefinition] = {
             "The name includes the title '{title}'; keep the person's name only",
         ),
         _rule(
+            "name.placeholder",
+            E,
+            "“{name}”是占位文字，不是客户名称",
+            "'{name}' is placeholder text, not a customer name",
+        ),
+        _rule(
+            "company.legal_form_only",
+            E,
+            "名称只有组织形式“{name}”，缺少字号",
+            "The name is only a legal form ('{name}'), with no trade name",
+        ),
+        _rule(
             "company.legal_form_missing",
             W,
             "企业名称缺少组织形式（如“有限公司”），请填写工商登记的全称",
@@ -200,6 +212,7 @@ class Problem:
         }
 
 
+_STOCK_STATUS = re.compile(f"^{STOCK_STATUS_PREFIX}")
 _ALLOWED_SYMBOLS = frozenset("()（）&+/·'-., ")
 _HTML_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 _NAMED_SCRIPTS_OK = ("LATIN", "CJK")
@@ -294,7 +307,7 @@ def check_name(
     if len(text) < settings.min_length:
         problems.add("name.too_short", limit=settings.min_length)
 
-    stray = _stray_symbols(text)
+    stray = _stray_symbols(_STOCK_STATUS.sub("", text))
     if stray:
         problems.add("name.stray_symbols", _without_stray_symbols(text) or None, symbols=stray)
     changes = standardized.changes
@@ -324,6 +337,10 @@ def check_name(
 def _check_kind(
     text: str, classification: Classification, parts: NameParts, problems: _ProblemList
 ) -> None:
+    if classification.reason == "placeholder":
+        problems.add("name.placeholder", name=text)
+    elif classification.reason == "legal_form_only":
+        problems.add("company.legal_form_only", name=text)
     if classification.title is not None:
         if classification.person_name is None:
             problems.add("individual.title_as_name", name=text)

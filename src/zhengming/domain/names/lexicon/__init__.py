@@ -106,3 +106,27 @@ def ethnic_groups() -> tuple[str, ...]:
 def english_industry_words() -> frozenset[str]:
     """Descriptive words of English company names (bank, technology, holdings ...)."""
     return frozenset(_word_list("english_industry_words.txt"))
+
+
+@lru_cache(maxsize=1)
+def kept_characters() -> frozenset[str]:
+    """Standard simplified characters that traditional-to-simplified conversion must keep."""
+    return frozenset("".join(_word_list("kept_characters.txt")))
+
+
+@lru_cache(maxsize=1)
+def zones() -> tuple[tuple[str, str], ...]:
+    """(name, code of the smallest containing division) of new areas and free-trade zones."""
+    return tuple((row[0], row[1]) for row in _table("zones.tsv"))
+
+
+@lru_cache(maxsize=1)
+def placeholders() -> frozenset[str]:
+    """Text typed where a name should be (N/A, 暂无, 测试), lower case."""
+    return frozenset(word.casefold() for word in _word_list("placeholders.txt"))
+
+
+@lru_cache(maxsize=1)
+def minority_name_parts() -> frozenset[str]:
+    """Parts of surname-less minority given names (扎西, 卓玛)."""
+    return frozenset(_word_list("minority_name_parts.txt"))
