@@ -342,6 +342,11 @@ class RegionTally:
     parsed_head: int = 0
     agree_head: int = 0
     failures: int = 0
+    # Judgeable: not a branch, and the USCC's division code still exists (2019 codes retired
+    # since, such as 子长县 610623, say nothing about the parser). Higher authority agrees.
+    current_codes: frozenset[str] = frozenset()
+    judgeable: int = 0
+    agree_judgeable: int = 0
     by_level: Counter[str] = field(default_factory=Counter)
     agree_by_level: Counter[str] = field(default_factory=Counter)
 
@@ -359,6 +364,9 @@ class RegionTally:
         if not is_branch(reg.name):
             self.parsed_head += 1
             self.agree_head += agrees
+            if reg.division_code in self.current_codes or reg.division_code[2:] == "0000":
+                self.judgeable += 1
+                self.agree_judgeable += agrees or is_consistent(reg.division_code, code)
         if agrees:
             self.agree += 1
             self.agree_by_level[level] += 1
@@ -389,8 +397,9 @@ def measure_regions(
     peers: Peers,
     resolver: PlaceResolver,
     errors: ZhengmingErrors,
+    current_codes: frozenset[str] = frozenset(),
 ) -> tuple[list[RegionTally], list[Disagreement]]:
-    ours = RegionTally("zhengming")
+    ours = RegionTally("zhengming", current_codes=current_codes)
     disagreements: list[Disagreement] = []
     for reg in registrations:
         region, code, _ = zhengming_parts(reg.name, errors)
@@ -398,13 +407,13 @@ def measure_regions(
             disagreements.append(Disagreement(reg.name, region, code or "", reg.division_code))
     tallies = [ours]
     if peers.cpca is not None:
-        tally = RegionTally("cpca")
+        tally = RegionTally("cpca", current_codes=current_codes)
         codes, tally.failures = peers.cpca_codes([r.name for r in registrations])
         for reg, code in zip(registrations, codes, strict=True):
             tally.add(code, reg)
         tallies.append(tally)
     if peers.cnp is not None:
-        tally = RegionTally("companynameparser")
+        tally = RegionTally("companynameparser", current_codes=current_codes)
         for reg in registrations:
             parsed = peers.cnp_parse(reg.name)
             tally.failures += parsed is None
@@ -686,6 +695,8 @@ def report_regions(
             "agree, province",
             "agree, nested",
             "agree, no branches",
+            "judgeable",
+            "agree, judgeable",
             "peer failures",
         ],
         [
@@ -698,6 +709,8 @@ def report_regions(
                 pct(t.agree_province, t.parsed),
                 pct(t.agree_nested, t.parsed),
                 pct(t.agree_head, t.parsed_head),
+                f"{t.judgeable:,}",
+                pct(t.agree_judgeable, t.judgeable),
                 "-" if t.tool == "zhengming" else f"{t.failures:,}",
             ]
             for t in tallies
@@ -738,7 +751,9 @@ def report_regions(
         "100000 = 中国/全国 always agrees). 'province': first 2 digits only. 'nested': also",
         "agrees when the registering authority is above the region (三亚市 registered by 海南省).",
         "'no branches': 'agree' without 分公司/分店/支行... names, which are registered where",
-        "the branch is while their region is often the head office's. The 2019 USCCs carry",
+        "the branch is while their region is often the head office's. 'judgeable': names that",
+        "are not branches and whose USCC division code still exists today; agreement there",
+        "counts a registering authority above the region as agreeing. The 2019 USCCs carry",
         "the division codes of 2019: a county made a city or moved since (公主岭市) disagrees.",
         "zhengming is called without the USCC, so it cannot read the region from the identifier.",
         "cpca: adcode as given. It fills in the province from a city (合肥 -> 安徽省), picks one",
@@ -864,7 +879,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     names_by_code = {d.code: d.name for d in divisions}
     started = time.perf_counter()
 
-    tallies, disagreements = measure_regions(registrations, peers, PlaceResolver(divisions), errors)
+    current = frozenset(d.code for d in divisions)
+    tallies, disagreements = measure_regions(
+        registrations, peers, PlaceResolver(divisions), errors, current
+    )
     tsv, top = write_disagreements(disagreements, names_by_code, args.out_dir)
     trades, skipped = measure_trade_names(entities, peers, errors)
     speed_names = list(dict.fromkeys(r.name for r in registrations))[:SPEED_NAMES]

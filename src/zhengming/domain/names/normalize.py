@@ -62,6 +62,8 @@ _PUNCTUATION_MAP = str.maketrans(
     }
 )
 _SPACE_RUN = re.compile(r"\s+")
+# Full-width forms of ASCII, except （）, which are the standard brackets of Chinese names.
+_FULL_WIDTH_ASCII = re.compile(r"[\uff01-\uff07\uff0a-\uff5e]")
 # Spaces touching a Chinese character, a bracket or a middle dot carry no meaning in a name.
 _SPACE_NEAR_HAN = re.compile(rf"\s+(?=[{_HAN}()·])|(?<=[{_HAN}()·])\s+")
 _SPACE_BEFORE_COMMA = re.compile(r"\s+(?=[,.])")
@@ -134,7 +136,7 @@ def standardize_name(raw: str, *, simplify: bool = True) -> StandardizedName:
     """
     changes: set[Change] = set()
     text = unicodedata.normalize("NFKC", raw)
-    if any("\uff01" <= char <= "\uff5e" and char not in "（）" for char in raw):
+    if _FULL_WIDTH_ASCII.search(raw):
         changes.add(Change.WIDTH)
     removed = ""
     if not _ORDINARY.match(text):

@@ -71,8 +71,12 @@ def _establishment_forms() -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=1)
-def _industry_lengths() -> tuple[int, ...]:
-    return tuple(sorted({len(word) for word in lexicon.industry_words()}, reverse=True))
+def _industry_lengths_by_first_char() -> dict[str, tuple[int, ...]]:
+    """Lengths of the industry words that start with each character (most have none)."""
+    lengths: dict[str, set[int]] = {}
+    for word in lexicon.industry_words():
+        lengths.setdefault(word[0], set()).add(len(word))
+    return {char: tuple(sorted(found)) for char, found in lengths.items()}
 
 
 # 公司 but not the 公司 of 分公司 / 支公司 (a branch's own word).
@@ -222,14 +226,14 @@ def segment_trade_and_industry(text: str) -> tuple[str, str]:
     浦东发展银行 -> (浦东发展, 银行) since 发展 is generic, but 黄山旅游发展 -> (黄山, 旅游发展).
     """
     words = lexicon.industry_words()
-    lengths = _industry_lengths()
+    lengths_by_char = _industry_lengths_by_first_char()
     size = len(text)
     # first_kinds[k]: the kinds ("industry"/"generic") a segmentation of text[k:] can start with.
     first_kinds: list[set[str]] = [set() for _ in range(size + 1)]
     segmentable = [False] * (size + 1)
     segmentable[size] = True
     for start in range(size - 1, _MIN_TRADE_NAME - 1, -1):
-        for length in lengths:
+        for length in lengths_by_char.get(text[start], ()):
             end = start + length
             if end <= size and segmentable[end] and text[start:end] in words:
                 segmentable[start] = True

@@ -149,19 +149,22 @@ class RegionIndex:
         self._by_code[NATIONAL_CODE] = national
         for word in _NATIONAL_WORDS:
             self._add(word, _Surface(national, standalone=True))
-        self._townships = townships
+        # Townships by (county code, first two characters): one dict lookup per level.
+        self._townships: dict[tuple[str, str], list[str]] = {}
+        for county, towns in townships.items():
+            for town in towns:
+                self._townships.setdefault((county, town[:2]), []).append(town)
         # Cities without counties (中山, 东莞, 儋州) have townships right under them, and their
         # names use the townships' short forms (中山市古镇 for 古镇镇).
+        self._township_of_stem: dict[tuple[str, str], str] = {}
         county_codes = {r.code for r in regions if r.level is RegionLevel.COUNTY}
-        self._short_townships: dict[str, dict[str, str]] = {}
         for region in regions:
             if region.level is RegionLevel.CITY and region.code in county_codes:
-                self._short_townships[region.code] = {
-                    stem: town
-                    for town in townships.get(region.code, ())
-                    for stem in [town.removesuffix("镇").removesuffix("乡")]
-                    if len(stem) >= 2 and stem != town
-                }
+                for town in townships.get(region.code, ()):
+                    stem = town.removesuffix("镇").removesuffix("乡")
+                    if len(stem) >= 2 and stem != town:
+                        self._townships.setdefault((region.code, stem[:2]), []).append(stem)
+                        self._township_of_stem[(region.code, stem)] = town
         # Surface lengths by their first two characters: most names need one dict miss per level.
         lengths: dict[str, set[int]] = {}
         for surface in self._surfaces:
@@ -209,14 +212,11 @@ class RegionIndex:
             if chosen is not None:
                 found.append((end, chosen))
         if previous is not None and previous.level in {RegionLevel.COUNTY, RegionLevel.CITY}:
-            for township in self._townships.get(previous.code, ()):
-                if text.startswith(township, start):
-                    town = Region(previous.code, RegionLevel.TOWNSHIP, township, previous.code)
-                    found.append((start + len(township), town))
-            for stem, township in self._short_townships.get(previous.code, {}).items():
-                if text.startswith(stem, start):
-                    town = Region(previous.code, RegionLevel.TOWNSHIP, township, previous.code)
-                    found.append((start + len(stem), town))
+            for written in self._townships.get((previous.code, text[start : start + 2]), ()):
+                if text.startswith(written, start):
+                    name = self._township_of_stem.get((previous.code, written), written)
+                    town = Region(previous.code, RegionLevel.TOWNSHIP, name, previous.code)
+                    found.append((start + len(written), town))
         found.sort(key=lambda item: -item[0])
         return found
 
