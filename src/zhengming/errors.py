@@ -10,8 +10,11 @@ the two identical.
     ZhengmingError                      zhengming.error
      ├── InvalidInputError              input.invalid
      │    ├── UnusableNameError         name.unusable
-     │    └── InvalidIdentifierError    identifier.invalid
+     │    ├── InvalidIdentifierError    identifier.invalid
+     │    ├── ColumnNotFoundError       input.column_not_found
+     │    └── DuplicateIdError          input.duplicate_id
      ├── SettingsError                  settings.invalid
+     ├── BatchError                     batch.failed
      └── DataFileError                  data_file.invalid
 """
 
@@ -62,10 +65,29 @@ class InvalidIdentifierError(InvalidInputError):
     code = "identifier.invalid"
 
 
+class ColumnNotFoundError(InvalidInputError):
+    """A column named on the command line or in a mapping is not in the input file."""
+
+    code = "input.column_not_found"
+
+
+class DuplicateIdError(InvalidInputError):
+    """Two rows of an input file carry the same id, so results could not be told apart."""
+
+    code = "input.duplicate_id"
+
+
 class SettingsError(ZhengmingError):
     """A settings or rules file is missing, unreadable or inconsistent."""
 
     code = "settings.invalid"
+    http_status = 500
+
+
+class BatchError(ZhengmingError):
+    """A batch run (blocking, scoring, writing results) failed; nothing was written."""
+
+    code = "batch.failed"
     http_status = 500
 
 

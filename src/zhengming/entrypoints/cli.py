@@ -8,15 +8,28 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.progress import Progress as RichProgress
+from rich.progress import TaskID
 from rich.table import Table
 
 import zhengming
+from zhengming.batch.dedupe import (
+    Progress,
+    deduplicate,
+    resolve_column_roles,
+    write_clusters,
+    write_pairs,
+)
+from zhengming.batch.tables import read_table
+from zhengming.domain.matching import MatchSettings
 from zhengming.domain.names import NameAnalysis, RuleSettings
 from zhengming.errors import InvalidInputError, SettingsError, ZhengmingError
 
@@ -149,6 +162,110 @@ def match(
             table.add_row(item.comparison, item.level, f"{item.weight:+.1f}")
         _out.print(table)
     raise typer.Exit(EXIT_OK if a.usable and b.usable else EXIT_UNUSABLE_INPUT)
+
+
+@app.command()
+def dedupe(
+    input_file: Annotated[
+        Path, typer.Argument(help="CSV (UTF-8) or Excel file to deduplicate.", dir_okay=False)
+    ],
+    id_column: Annotated[str, typer.Option("--id-column", help="Column with unique row ids.")],
+    name_column: Annotated[str, typer.Option("--name-column", help="Column with the names.")],
+    output: Annotated[
+        Path, typer.Option("--output", help="Where to write id,cluster_id.", dir_okay=False)
+    ],
+    column: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--column",
+            help="Extra column to use: uscc=COL, phone=COL, email=COL, or a column whose "
+            "name says its role (统一社会信用代码, 电话, 邮箱 ...). Repeatable.",
+        ),
+    ] = None,
+    pairs: Annotated[
+        Path | None,
+        typer.Option("--pairs", help="Also write scored pairs with evidence.", dir_okay=False),
+    ] = None,
+    engine: Annotated[
+        str, typer.Option("--engine", help="Batch engine: duckdb (embedded).")
+    ] = "duckdb",
+    settings_file: Annotated[
+        Path | None,
+        typer.Option("--settings", help="Match settings (JSON) to use.", dir_okay=False),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Find duplicate rows in a file: every row gets a cluster id (same id = same customer).
+
+    Writes OUTPUT (id,cluster_id), optionally PAIRS (id_a,id_b,probability,decision,evidence),
+    and OUTPUT's settings as JSON beside it. A progress bar goes to stderr.
+    """
+    try:
+        if engine != "duckdb":
+            raise InvalidInputError(
+                f"不支持的引擎 / unsupported engine: {engine}", details={"engines": ["duckdb"]}
+            )
+        settings = _load_match_settings(settings_file)
+        columns, roles = resolve_column_roles(column or [])
+        table = read_table(
+            input_file, id_column=id_column, name_column=name_column, columns=columns
+        )
+        with _progress_bar(quiet=as_json) as progress:
+            result = deduplicate(table, roles=roles, settings=settings, progress=progress)
+        write_clusters(result, output)
+        if pairs is not None:
+            write_pairs(result, pairs)
+        settings.save(output.with_name(output.stem + ".settings.json"))
+    except ZhengmingError as error:
+        _fail(error, as_json=as_json)
+    summary = {
+        "rows": len(result.ids),
+        "distinct_names": result.distinct_names,
+        "candidate_pairs": result.candidate_pairs,
+        "clusters": result.cluster_count,
+        "seconds": {stage: round(value, 3) for stage, value in result.seconds.items()},
+        "output": str(output),
+    }
+    if as_json:
+        _print_json(summary)
+    else:
+        _err.print(
+            f"{summary['rows']:,} rows → {summary['clusters']:,} customers "
+            f"({summary['candidate_pairs']:,} candidate pairs) → {output}"
+        )
+
+
+def _load_match_settings(path: Path | None) -> MatchSettings:
+    if path is None:
+        return MatchSettings()
+    try:
+        return MatchSettings.model_validate_json(path.read_bytes())
+    except OSError as exc:
+        raise SettingsError(
+            f"无法读取匹配设置 / cannot read match settings: {path}", details={"path": str(path)}
+        ) from exc
+    except ValidationError as exc:
+        raise SettingsError(
+            f"匹配设置无效 / invalid match settings: {path}",
+            details={"path": str(path), "errors": json.loads(exc.json())},
+        ) from exc
+
+
+@contextmanager
+def _progress_bar(*, quiet: bool) -> Iterator[Progress | None]:
+    """A Rich progress bar on stderr with one task per stage (none when not a terminal)."""
+    if quiet or not _err.is_terminal:
+        yield None
+        return
+    with RichProgress(console=_err, transient=True) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        yield update
 
 
 DEMO_NAMES = (

@@ -88,3 +88,7 @@ def test_match_is_symmetric(a: str, b: str) -> None:
 @given(NAMES)
 def test_probability_is_a_probability(a: str) -> None:
     assert 0.0 <= zhengming.match(a, HEAD).probability <= 1.0
+
+
+def test_namesakes_are_not_the_same_person_on_name_alone() -> None:
+    assert zhengming.match("张伟", "张伟").decision.value == "different"

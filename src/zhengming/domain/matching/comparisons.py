@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import Levenshtein
 
+from zhengming.domain.matching.records import MatchRecord
 from zhengming.domain.names import NameAnalysis, NameKind
 from zhengming.domain.names.normalize import fold_standard
 from zhengming.domain.names.regions import NATIONAL_CODE
@@ -42,6 +43,7 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "legal_form": ("equal", "compatible", "missing", "conflict"),
     "branch": ("none", "same_branch", "head_and_branch", "different_branches"),
     "uscc": ("equal", "missing", "conflict"),
+    "contact": ("phone_and_email", "phone", "email", "missing", "different"),
 }
 _SIMILAR = 0.85
 
@@ -151,12 +153,31 @@ def compare_uscc(a: NameAnalysis, b: NameAnalysis) -> Comparison:
     return Comparison("uscc", "equal" if a.uscc == b.uscc else "conflict")
 
 
-def compare_all(a: NameAnalysis, b: NameAnalysis) -> list[Comparison]:
+def compare_contacts(a: MatchRecord, b: MatchRecord) -> Comparison:
+    """Shared phone numbers and e-mail addresses (already normalized: E.164, lower case)."""
+    phone = bool(a.phone and a.phone == b.phone)
+    email = bool(a.email and a.email == b.email)
+    if phone and email:
+        level = "phone_and_email"
+    elif phone or email:
+        level = "phone" if phone else "email"
+    elif (a.phone and b.phone) or (a.email and b.email):
+        level = "different"
+    else:
+        level = "missing"
+    return Comparison("contact", level)
+
+
+def compare_all(a: NameAnalysis | MatchRecord, b: NameAnalysis | MatchRecord) -> list[Comparison]:
     """Every comparison for a pair, in a fixed order."""
+    ra = a if isinstance(a, MatchRecord) else MatchRecord(a)
+    rb = b if isinstance(b, MatchRecord) else MatchRecord(b)
+    na, nb = ra.analysis, rb.analysis
     return [
-        compare_uscc(a, b),
-        compare_names(a, b),
-        compare_regions(a, b),
-        compare_legal_forms(a, b),
-        compare_branches(a, b),
+        compare_uscc(na, nb),
+        compare_names(na, nb),
+        compare_regions(na, nb),
+        compare_legal_forms(na, nb),
+        compare_branches(na, nb),
+        compare_contacts(ra, rb),
     ]

@@ -1,0 +1,1 @@
+"""Batch executors: deduplicate whole tables (DuckDB embedded; same settings as real time)."""

@@ -1,0 +1,249 @@
+"""Batch dedupe: a whole table in, one cluster id per row out.
+
+The steps, each reported to a progress callback:
+
+1. **analyse** every distinct (name, credit code) once with the name pipeline;
+2. **block**: candidate pairs from shared blocking values, joined in DuckDB (candidates.py);
+3. **score** each candidate pair with the same comparisons and weights as the real-time check;
+4. **cluster** confident pairs into customers, never joining two different valid credit codes.
+
+Results are written atomically: an interrupted run leaves no half-written output.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from zhengming.batch.candidates import candidate_pairs
+from zhengming.batch.tables import InputTable
+from zhengming.domain import identifiers
+from zhengming.domain.matching import MatchRecord, MatchResult, MatchSettings, match_records
+from zhengming.domain.matching.blocking import blocking_values
+from zhengming.domain.matching.clustering import ClusterSettings, cluster_records
+from zhengming.domain.names import NameAnalysis, analyze_name
+from zhengming.errors import BatchError, InvalidInputError
+
+#: Roles an extra column can play; ``--column phone=手机`` names one explicitly, otherwise the
+#: role is guessed from the column's own name.
+COLUMN_ROLES: dict[str, tuple[str, ...]] = {
+    "uscc": ("uscc", "credit_code", "统一社会信用代码", "信用代码", "社会信用代码"),
+    "phone": ("phone", "mobile", "tel", "telephone", "电话", "手机", "联系电话", "手机号"),
+    "email": ("email", "e-mail", "mail", "邮箱", "电子邮箱", "电子邮件"),
+}
+
+Progress = Callable[[str, int, int], None]
+"""Called as ``progress(stage, done, total)`` while a run advances."""
+
+
+@dataclass(frozen=True)
+class ScoredPair:
+    """A compared pair of rows (by id) and the verdict on it."""
+
+    left: str
+    right: str
+    result: MatchResult
+
+
+@dataclass
+class DedupeResult:
+    """What a batch dedupe found, and what it cost."""
+
+    ids: list[str]
+    clusters: dict[str, str]
+    pairs: list[ScoredPair]
+    candidate_pairs: int
+    distinct_names: int
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def cluster_count(self) -> int:
+        return len(set(self.clusters.values()))
+
+
+def resolve_column_roles(columns: Sequence[str]) -> tuple[tuple[str, ...], dict[str, str]]:
+    """Split ``--column`` values into (column names to read, role -> column).
+
+    ``phone=手机`` gives the role explicitly; a bare name gets the role its name suggests.
+    """
+    names: list[str] = []
+    roles: dict[str, str] = {}
+    for item in columns:
+        role, _, column = item.partition("=") if "=" in item else ("", "", item)
+        if role and role not in COLUMN_ROLES:
+            raise InvalidInputError(
+                f"未知的列角色 / unknown column role: {role}",
+                details={"role": role, "roles": sorted(COLUMN_ROLES)},
+            )
+        if not role:
+            role = next(
+                (r for r, aliases in COLUMN_ROLES.items() if column.casefold() in aliases), ""
+            )
+        names.append(column)
+        if role:
+            roles[role] = column
+    return tuple(dict.fromkeys(names)), roles
+
+
+def _identifier(value: str | None, normalize: Callable[[str], str]) -> str | None:
+    if not value or not value.strip():
+        return None
+    try:
+        return normalize(value)
+    except InvalidInputError:
+        return None
+
+
+def build_records(
+    table: InputTable, roles: dict[str, str], *, progress: Progress | None = None
+) -> tuple[list[MatchRecord], int]:
+    """One MatchRecord per row; each distinct (name, credit code) is analysed once."""
+    column = table.columns.get
+    usccs = column(roles["uscc"]) if "uscc" in roles else None
+    phones = column(roles["phone"]) if "phone" in roles else None
+    emails = column(roles["email"]) if "email" in roles else None
+    analyses: dict[tuple[str, str | None], NameAnalysis] = {}
+    records: list[MatchRecord] = []
+    total = len(table)
+    for row, name in enumerate(table.names):
+        uscc = usccs[row] if usccs else None
+        key = (name, uscc or None)
+        analysis = analyses.get(key)
+        if analysis is None:
+            analysis = analyze_name(name, uscc=uscc or None)
+            analyses[key] = analysis
+        records.append(
+            MatchRecord(
+                analysis,
+                phone=_identifier(phones[row], identifiers.phone_key) if phones else None,
+                email=_identifier(emails[row], identifiers.compact_email) if emails else None,
+            )
+        )
+        if progress and (row % 5000 == 0 or row == total - 1):
+            progress("analyse", row + 1, total)
+    return records, len(analyses)
+
+
+def deduplicate(
+    table: InputTable,
+    *,
+    roles: dict[str, str] | None = None,
+    settings: MatchSettings | None = None,
+    progress: Progress | None = None,
+    threads: int | None = None,
+) -> DedupeResult:
+    """Cluster the rows of ``table`` into customers."""
+    settings = settings or MatchSettings()
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
+    records, distinct = build_records(table, roles or {}, progress=progress)
+    seconds["analyse"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    values = [blocking_values(record) for record in records]
+    left, right = candidate_pairs(
+        values,
+        keys=settings.blocking_keys,
+        max_block_size=settings.max_block_size,
+        threads=threads,
+    )
+    seconds["block"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    pairs = list(
+        _score_pairs(table.ids, records, left.tolist(), right.tolist(), settings, progress)
+    )
+    seconds["score"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    identities = {
+        table.ids[index]: record.analysis.uscc
+        for index, record in enumerate(records)
+        if record.analysis.uscc
+    }
+    edges = ((pair.left, pair.right, pair.result.probability) for pair in pairs)
+    clusters = cluster_records(
+        table.ids,
+        edges,
+        identities=identities,
+        settings=ClusterSettings(
+            threshold=settings.cluster_threshold,
+            chain_threshold=settings.chain_threshold,
+            max_cluster_size=settings.max_cluster_size,
+        ),
+    )
+    seconds["cluster"] = time.perf_counter() - started
+    return DedupeResult(table.ids, clusters, pairs, len(left), distinct, seconds)
+
+
+def _score_pairs(
+    ids: list[str],
+    records: list[MatchRecord],
+    left: Sequence[int],
+    right: Sequence[int],
+    settings: MatchSettings,
+    progress: Progress | None,
+) -> Iterator[ScoredPair]:
+    """Score every candidate pair; equal records share one verdict (computed once)."""
+    cache: dict[tuple[int, int], MatchResult] = {}
+    total = len(left)
+    for done, (a, b) in enumerate(zip(left, right, strict=True)):
+        ra, rb = records[a], records[b]
+        key = (id(ra.analysis), id(rb.analysis))
+        result = None if ra.phone or ra.email or rb.phone or rb.email else cache.get(key)
+        if result is None:
+            result = match_records(ra, rb, settings=settings)
+            cache[key] = result
+        yield ScoredPair(ids[a], ids[b], result)
+        if progress and (done % 20000 == 0 or done == total - 1):
+            progress("score", done + 1, total)
+
+
+def write_atomically(path: Path, rows: Iterator[Sequence[object]], header: Sequence[str]) -> None:
+    """Write a CSV to a temporary file beside ``path`` and move it into place when complete."""
+    directory = path.parent if str(path.parent) else Path(".")
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            writer = csv.writer(stream)
+            writer.writerow(header)
+            writer.writerows(rows)
+        os.replace(temporary, path)
+    except BaseException as exc:
+        Path(temporary).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise BatchError(
+                f"无法写入结果 / cannot write results: {path}", details={"path": str(path)}
+            ) from exc
+        raise
+
+
+def write_clusters(result: DedupeResult, path: Path) -> None:
+    """``id,cluster_id`` for every input row, in input order."""
+    rows = ((row_id, result.clusters[row_id]) for row_id in result.ids)
+    write_atomically(path, rows, ("id", "cluster_id"))
+
+
+def write_pairs(result: DedupeResult, path: Path, *, include_different: bool = False) -> None:
+    """Scored pairs with probability, decision and evidence (``name=same_key;region=equal``)."""
+
+    def rows() -> Iterator[Sequence[object]]:
+        for pair in result.pairs:
+            verdict = pair.result
+            if verdict.decision.value == "different" and not include_different:
+                continue
+            evidence = ";".join(f"{e.comparison}={e.level}" for e in verdict.evidence if e.weight)
+            yield (
+                pair.left,
+                pair.right,
+                f"{verdict.probability:.6f}",
+                verdict.decision.value,
+                evidence,
+            )
+
+    write_atomically(path, rows(), ("id_a", "id_b", "probability", "decision", "evidence"))

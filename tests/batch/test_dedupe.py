@@ -1,0 +1,194 @@
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from zhengming.batch.candidates import candidate_pairs
+from zhengming.batch.dedupe import deduplicate, resolve_column_roles
+from zhengming.batch.tables import read_table
+from zhengming.entrypoints.cli import app
+from zhengming.errors import (
+    ColumnNotFoundError,
+    DataFileError,
+    DuplicateIdError,
+    InvalidInputError,
+)
+
+runner = CliRunner()
+ROWS = [
+    ("1", "北京字节跳动科技有限公司", "", ""),
+    ("2", "字节跳动（北京）科技有限公司", "", ""),
+    ("3", "北京字節跳動科技有限公司", "", ""),
+    ("4", "北京字节跳动网络技术有限公司", "", ""),
+    ("5", "深圳市全新好股份有限公司", "", ""),
+    ("6", "SHENZHEN Quanxinhao CO., LTD.", "", ""),
+    ("7", "", "", ""),
+    ("8", "张伟", "", "13800138000"),
+    ("9", "张伟", "", "+86 138 0013 8000"),
+    ("12", "张伟", "", ""),
+    ("10", "东方普拉特（北京）建筑设计有限公司", "91110113MA01GHE6XA", ""),
+    ("11", "东方普拉特(北京)建筑设计有限公司", "91110105MA01GHN16Q", ""),
+]
+
+
+def write_csv(path: Path, rows: list[tuple[str, ...]], header: tuple[str, ...]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+@pytest.fixture
+def sample(tmp_path: Path) -> Path:
+    return write_csv(tmp_path / "in.csv", ROWS, ("id", "name", "统一社会信用代码", "电话"))
+
+
+def clusters_of(path: Path) -> dict[str, str]:
+    with path.open(encoding="utf-8") as handle:
+        return {row["id"]: row["cluster_id"] for row in csv.DictReader(handle)}
+
+
+def test_dedupe_clusters_variants_and_keeps_siblings_apart(sample: Path) -> None:
+    table = read_table(
+        sample, id_column="id", name_column="name", columns=("统一社会信用代码", "电话")
+    )
+    _, roles = resolve_column_roles(["统一社会信用代码", "电话"])
+    result = deduplicate(table, roles=roles)
+    clusters = result.clusters
+    assert clusters["1"] == clusters["2"] == clusters["3"] == "1"
+    assert clusters["4"] == "4"  # 网络技术: another legal entity
+    assert clusters["5"] == clusters["6"]  # English name through the 字号's pinyin
+    assert clusters["7"] == "7"  # an empty name is its own row
+    assert clusters["8"] == clusters["9"]  # same person: same name and mobile number
+    assert clusters["12"] == "12"  # a namesake without a matching identifier stays apart
+    assert clusters["10"] != clusters["11"]  # two different valid credit codes never merge
+    assert result.candidate_pairs >= 5
+
+
+def test_cli_writes_output_pairs_and_settings(sample: Path, tmp_path: Path) -> None:
+    out, pairs = tmp_path / "out.csv", tmp_path / "pairs.csv"
+    args = ["dedupe", str(sample), "--id-column", "id", "--name-column", "name"]
+    args += ["--column", "uscc=统一社会信用代码", "--column", "phone=电话"]
+    args += ["--output", str(out), "--pairs", str(pairs), "--json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.stdout
+    assert json.loads(result.stdout)["rows"] == len(ROWS)
+    assert list(clusters_of(out)) == [row[0] for row in ROWS]
+    with pairs.open(encoding="utf-8") as handle:
+        header = next(csv.reader(handle))
+    assert header == ["id_a", "id_b", "probability", "decision", "evidence"]
+    assert json.loads((tmp_path / "out.settings.json").read_text())["prior_weight"] < 0
+
+
+def test_output_is_deterministic(sample: Path, tmp_path: Path) -> None:
+    reversed_input = write_csv(tmp_path / "rev.csv", ROWS[::-1], ("id", "name", "c", "p"))
+    first = deduplicate(read_table(sample, id_column="id", name_column="name")).clusters
+    second = deduplicate(read_table(reversed_input, id_column="id", name_column="name")).clusters
+    assert first == second
+
+
+@pytest.mark.parametrize("rows", [[], [("1", "北京字节跳动科技有限公司")]])
+def test_zero_and_one_row_files(tmp_path: Path, rows: list[tuple[str, ...]]) -> None:
+    path = write_csv(tmp_path / "in.csv", rows, ("id", "name"))
+    out = tmp_path / "out.csv"
+    result = runner.invoke(
+        app,
+        ["dedupe", str(path), "--id-column", "id", "--name-column", "name", "--output", str(out)],
+    )
+    assert result.exit_code == 0
+    assert clusters_of(out) == {row[0]: row[0] for row in rows}
+
+
+def test_missing_column(sample: Path) -> None:
+    with pytest.raises(ColumnNotFoundError) as info:
+        read_table(sample, id_column="id", name_column="公司名称")
+    assert info.value.details["missing"] == ["公司名称"]
+
+
+def test_duplicate_ids(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "in.csv", [("1", "甲"), ("1", "乙")], ("id", "name"))
+    with pytest.raises(DuplicateIdError):
+        read_table(path, id_column="id", name_column="name")
+
+
+def test_empty_ids(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "in.csv", [("", "甲")], ("id", "name"))
+    with pytest.raises(InvalidInputError):
+        read_table(path, id_column="id", name_column="name")
+
+
+def test_non_utf8_file_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "gbk.csv"
+    path.write_bytes("id,name\n1,北京字节跳动科技有限公司\n".encode("gbk"))
+    out = tmp_path / "out.csv"
+    result = runner.invoke(
+        app,
+        [
+            "dedupe",
+            str(path),
+            "--id-column",
+            "id",
+            "--name-column",
+            "name",
+            "--output",
+            str(out),
+            "--json",
+        ],
+    )
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["code"] == "data_file.invalid"
+    assert not out.exists()
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(DataFileError):
+        read_table(tmp_path / "nope.csv", id_column="id", name_column="name")
+
+
+def test_unknown_column_role() -> None:
+    with pytest.raises(InvalidInputError):
+        resolve_column_roles(["fax=传真"])
+
+
+def test_interrupted_write_leaves_no_output(
+    sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import zhengming.batch.dedupe as dedupe_module
+
+    def explode(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(dedupe_module.csv, "writer", explode)
+    out = tmp_path / "out.csv"
+    result = deduplicate(read_table(sample, id_column="id", name_column="name"))
+    with pytest.raises(KeyboardInterrupt):
+        dedupe_module.write_clusters(result, out)
+    assert not out.exists()
+    assert not list(tmp_path.glob(".out.csv.*"))
+
+
+def test_excel_input(tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["编号", "客户名称"])
+    sheet.append([1, "北京字节跳动科技有限公司"])
+    sheet.append([2, "字节跳动（北京）科技有限公司"])
+    path = tmp_path / "in.xlsx"
+    workbook.save(path)
+    table = read_table(path, id_column="编号", name_column="客户名称")
+    assert table.ids == ["1", "2"]
+    assert deduplicate(table).clusters == {"1": "1", "2": "1"}
+
+
+def test_candidate_pairs_skip_oversized_blocks() -> None:
+    values = [{"core": "same"} for _ in range(5)] + [{"core": "pair"}, {"core": "pair"}]
+    left, right = candidate_pairs(values, keys=("core",), max_block_size=4)
+    assert list(zip(left.tolist(), right.tolist(), strict=True)) == [(5, 6)]
+    left, right = candidate_pairs(values, keys=("core",), max_block_size=10)
+    assert len(left) == 10 + 1
