@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from zhengming.batch.candidates import candidate_pairs
 from zhengming.batch.dedupe import deduplicate, resolve_column_roles
 from zhengming.batch.tables import read_table
+from zhengming.domain.matching.blocking import BlockingValue, Side
 from zhengming.entrypoints.cli import app
 from zhengming.errors import (
     ColumnNotFoundError,
@@ -186,9 +187,24 @@ def test_excel_input(tmp_path: Path) -> None:
     assert deduplicate(table).clusters == {"1": "1", "2": "1"}
 
 
+def pairs_of(
+    values: list[list[BlockingValue]], rules: tuple[str, ...], size: int
+) -> list[tuple[int, int]]:
+    left, right = candidate_pairs(values, rules=rules, max_block_size=size)
+    return list(zip(left.tolist(), right.tolist(), strict=True))
+
+
 def test_candidate_pairs_skip_oversized_blocks() -> None:
-    values = [{"core": "same"} for _ in range(5)] + [{"core": "pair"}, {"core": "pair"}]
-    left, right = candidate_pairs(values, keys=("core",), max_block_size=4)
-    assert list(zip(left.tolist(), right.tolist(), strict=True)) == [(5, 6)]
-    left, right = candidate_pairs(values, keys=("core",), max_block_size=10)
-    assert len(left) == 10 + 1
+    same: list[BlockingValue] = [("core", Side.BOTH, "same")]
+    pair: list[BlockingValue] = [("core", Side.BOTH, "pair")]
+    values = [same] * 5 + [pair, pair]
+    assert pairs_of(values, ("core",), 4) == [(5, 6)]
+    assert len(pairs_of(values, ("core",), 10)) == 10 + 1
+    assert pairs_of(values, ("name_key",), 10) == []
+
+
+def test_cross_rules_pair_query_with_target_only() -> None:
+    query: list[BlockingValue] = [("abbreviation", Side.QUERY, "浦行")]
+    target: list[BlockingValue] = [("abbreviation", Side.TARGET, "浦行")]
+    values = [target, query, target, query]
+    assert pairs_of(values, ("abbreviation",), 10) == [(0, 1), (0, 3), (1, 2), (2, 3)]

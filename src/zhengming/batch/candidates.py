@@ -1,8 +1,9 @@
 """Candidate pairs for a batch dedupe: blocking joins run in SQL on DuckDB.
 
 The blocking values (domain/matching/blocking.py) are loaded as one long table
-``(record, key, value)``; a self-join on ``(key, value)`` yields every pair that shares a value,
-skipping blocks larger than ``max_block_size`` for that key. The SQL stays dialect-neutral so
+``(record, rule, side, value)``; a self-join on ``(rule, value)`` yields the pairs of symmetric
+rules (both sides) and of cross rules (query side meets target side), skipping blocks larger than
+``max_block_size``. The SQL stays dialect-neutral so
 the Spark executor can run the same statement.
 """
 
@@ -13,47 +14,59 @@ from collections.abc import Sequence
 import duckdb
 import numpy as np
 
+from zhengming.domain.matching.blocking import BlockingValue
 from zhengming.errors import BatchError
 
 CANDIDATE_SQL = """
 WITH blocks AS (
-    SELECT key, value
+    -- a block is too large when its symmetric members, or its cross targets, are too many
+    SELECT rule, value
     FROM blocking
-    GROUP BY key, value
-    HAVING count(*) BETWEEN 2 AND {max_block_size}
+    GROUP BY rule, value
+    HAVING count(*) FILTER (WHERE side <> 1) <= {max_block_size}
+),
+kept AS (SELECT * FROM blocking JOIN blocks USING (rule, value)),
+pairs AS (
+    SELECT a.record AS x, b.record AS y
+    FROM kept AS a JOIN kept AS b
+      ON a.rule = b.rule AND a.value = b.value
+    WHERE (a.side = 0 AND b.side = 0 AND a.record < b.record)
+       OR (a.side = 1 AND b.side = 2)
 )
-SELECT DISTINCT a.record AS left_record, b.record AS right_record
-FROM blocking AS a
-JOIN blocks USING (key, value)
-JOIN blocking AS b ON a.key = b.key AND a.value = b.value AND a.record < b.record
+SELECT DISTINCT least(x, y) AS left_record, greatest(x, y) AS right_record
+FROM pairs
+WHERE x <> y
 ORDER BY left_record, right_record
 """
 
 
 def candidate_pairs(
-    values: Sequence[dict[str, str | None]],
+    values: Sequence[Sequence[BlockingValue]],
     *,
-    keys: Sequence[str],
+    rules: Sequence[str],
     max_block_size: int,
     threads: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs of record positions (left < right) that share a value of any blocking key.
+    """Pairs of record positions (left < right) that some blocking rule brings together.
 
     Args:
-        values: per record, its blocking values (None where a key does not apply).
-        keys: the blocking keys to use.
-        max_block_size: blocks with more records than this are skipped for that key.
+        values: per record, its blocking values (rule, side, value).
+        rules: the blocking rules to use; values of other rules are ignored.
+        max_block_size: a block with more members (or cross targets) than this is skipped.
         threads: DuckDB worker threads (None: DuckDB's default, all cores).
     """
+    rule_ids = {rule: index for index, rule in enumerate(rules)}
     records: list[int] = []
-    key_ids: list[int] = []
+    rule_column: list[int] = []
+    sides: list[int] = []
     key_values: list[str] = []
     for record, record_values in enumerate(values):
-        for key_id, key in enumerate(keys):
-            value = record_values.get(key)
-            if value:
+        for rule, side, value in record_values:
+            rule_id = rule_ids.get(rule)
+            if rule_id is not None and value:
                 records.append(record)
-                key_ids.append(key_id)
+                rule_column.append(rule_id)
+                sides.append(int(side))
                 key_values.append(value)
     empty = np.empty(0, dtype=np.int64)
     if not records:
@@ -64,7 +77,8 @@ def candidate_pairs(
             connection.execute(f"SET threads = {int(threads)}")
         blocking = {
             "record": np.asarray(records, dtype=np.int64),
-            "key": np.asarray(key_ids, dtype=np.int16),
+            "rule": np.asarray(rule_column, dtype=np.int16),
+            "side": np.asarray(sides, dtype=np.int8),
             "value": np.asarray(key_values, dtype=object),
         }
         connection.register("blocking", blocking)

@@ -4,7 +4,8 @@ The steps, each reported to a progress callback:
 
 1. **analyse** every distinct (name, credit code) once with the name pipeline;
 2. **block**: candidate pairs from shared blocking values, joined in DuckDB (candidates.py);
-3. **score** each candidate pair with the same comparisons and weights as the real-time check;
+3. **score** all candidate pairs at once (scoring.py): the same comparisons and weights as the
+   real-time check, vectorized;
 4. **cluster** confident pairs into customers, never joining two different valid credit codes.
 
 Results are written atomically: an interrupted run leaves no half-written output.
@@ -20,10 +21,13 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from zhengming.batch.candidates import candidate_pairs
+from zhengming.batch.scoring import COMPARISONS, DECISIONS, ScoredPairs, score_pairs
 from zhengming.batch.tables import InputTable
 from zhengming.domain import identifiers
-from zhengming.domain.matching import MatchRecord, MatchResult, MatchSettings, match_records
+from zhengming.domain.matching import LEVELS, Decision, MatchRecord, MatchSettings
 from zhengming.domain.matching.blocking import blocking_values
 from zhengming.domain.matching.clustering import ClusterSettings, cluster_records
 from zhengming.domain.names import NameAnalysis, analyze_name
@@ -41,22 +45,13 @@ Progress = Callable[[str, int, int], None]
 """Called as ``progress(stage, done, total)`` while a run advances."""
 
 
-@dataclass(frozen=True)
-class ScoredPair:
-    """A compared pair of rows (by id) and the verdict on it."""
-
-    left: str
-    right: str
-    result: MatchResult
-
-
 @dataclass
 class DedupeResult:
     """What a batch dedupe found, and what it cost."""
 
     ids: list[str]
     clusters: dict[str, str]
-    pairs: list[ScoredPair]
+    pairs: ScoredPairs
     candidate_pairs: int
     distinct_names: int
     seconds: dict[str, float] = field(default_factory=dict)
@@ -148,16 +143,14 @@ def deduplicate(
     values = [blocking_values(record) for record in records]
     left, right = candidate_pairs(
         values,
-        keys=settings.blocking_keys,
+        rules=settings.blocking_rules,
         max_block_size=settings.max_block_size,
         threads=threads,
     )
     seconds["block"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    pairs = list(
-        _score_pairs(table.ids, records, left.tolist(), right.tolist(), settings, progress)
-    )
+    pairs = score_pairs(records, left, right, settings, progress=progress)
     seconds["score"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -166,7 +159,17 @@ def deduplicate(
         for index, record in enumerate(records)
         if record.analysis.uscc
     }
-    edges = ((pair.left, pair.right, pair.result.probability) for pair in pairs)
+    confident = np.flatnonzero(pairs.probability >= settings.cluster_threshold)
+    ids = table.ids
+    edges = (
+        (ids[a], ids[b], p)
+        for a, b, p in zip(
+            pairs.left[confident].tolist(),
+            pairs.right[confident].tolist(),
+            pairs.probability[confident].tolist(),
+            strict=True,
+        )
+    )
     clusters = cluster_records(
         table.ids,
         edges,
@@ -179,29 +182,6 @@ def deduplicate(
     )
     seconds["cluster"] = time.perf_counter() - started
     return DedupeResult(table.ids, clusters, pairs, len(left), distinct, seconds)
-
-
-def _score_pairs(
-    ids: list[str],
-    records: list[MatchRecord],
-    left: Sequence[int],
-    right: Sequence[int],
-    settings: MatchSettings,
-    progress: Progress | None,
-) -> Iterator[ScoredPair]:
-    """Score every candidate pair; equal records share one verdict (computed once)."""
-    cache: dict[tuple[int, int], MatchResult] = {}
-    total = len(left)
-    for done, (a, b) in enumerate(zip(left, right, strict=True)):
-        ra, rb = records[a], records[b]
-        key = (id(ra.analysis), id(rb.analysis))
-        result = None if ra.phone or ra.email or rb.phone or rb.email else cache.get(key)
-        if result is None:
-            result = match_records(ra, rb, settings=settings)
-            cache[key] = result
-        yield ScoredPair(ids[a], ids[b], result)
-        if progress and (done % 20000 == 0 or done == total - 1):
-            progress("score", done + 1, total)
 
 
 def write_atomically(path: Path, rows: Iterator[Sequence[object]], header: Sequence[str]) -> None:
@@ -231,18 +211,25 @@ def write_clusters(result: DedupeResult, path: Path) -> None:
 
 def write_pairs(result: DedupeResult, path: Path, *, include_different: bool = False) -> None:
     """Scored pairs with probability, decision and evidence (``name=same_key;region=equal``)."""
+    pairs = result.pairs
+    different = DECISIONS.index(Decision.DIFFERENT)
+    chosen = (
+        np.arange(len(pairs)) if include_different else np.flatnonzero(pairs.decision != different)
+    )
 
     def rows() -> Iterator[Sequence[object]]:
-        for pair in result.pairs:
-            verdict = pair.result
-            if verdict.decision.value == "different" and not include_different:
-                continue
-            evidence = ";".join(f"{e.comparison}={e.level}" for e in verdict.evidence if e.weight)
+        ids = result.ids
+        for position in chosen.tolist():
+            evidence = ";".join(
+                f"{comparison}={LEVELS[comparison][pairs.levels[comparison][position]]}"
+                for comparison in COMPARISONS
+                if pairs.weights[comparison][position]
+            )
             yield (
-                pair.left,
-                pair.right,
-                f"{verdict.probability:.6f}",
-                verdict.decision.value,
+                ids[pairs.left[position]],
+                ids[pairs.right[position]],
+                f"{pairs.probability[position]:.6f}",
+                DECISIONS[pairs.decision[position]].value,
                 evidence,
             )
 

@@ -81,7 +81,7 @@ def connected_components(ids: Sequence[str], edges: Iterable[tuple[str, str]]) -
 
     Example:
         >>> connected_components(["c", "b", "a", "d"], [("c", "a"), ("a", "b")])
-        {'a': 'a', 'b': 'a', 'c': 'a', 'd': 'd'}
+        {'c': 'a', 'b': 'a', 'a': 'a', 'd': 'd'}
     """
     order, index = _index_ids(ids)
     parent = list(range(len(order)))
@@ -105,13 +105,13 @@ def cluster_records(
 
     Args:
         ids: every record id (duplicates are harmless).
-        edges: ``(id_a, id_b, probability)`` for each scored pair, in any order.
+        edges: ``(id_a, id_b, probability)`` for each scored pair, in any order; read once.
         identities: id -> hard identity such as a valid 统一社会信用代码; an id that is absent,
             or maps to ``""``, has no known identity. Ids outside ``ids`` are ignored.
         settings: thresholds and the size guard.
 
     Returns:
-        Every id mapped to its cluster id, the smallest member id.
+        Every id mapped to its cluster id, the smallest member id; keys in the order of ``ids``.
 
     Raises:
         ValueError: an edge names an id that is not in ``ids``.
@@ -129,18 +129,26 @@ def cluster_records(
     parent = list(range(n))
     size = [1] * n
     threshold = settings.threshold
-    # Edges as (lower index, higher index, probability): indexes follow string order, so sorting
-    # these tuples breaks ties by (id_a, id_b) exactly as the ids would.
+    # The edges that pass, kept as record indexes for the guards (``edges`` may be an iterator).
     kept: list[tuple[int, int, float]] = []
     keep = kept.append
     try:
-        for a, b, probability in edges:
-            ia = index[a]
-            ib = index[b]
+        for id_a, id_b, probability in edges:
+            a = index[id_a]
+            b = index[id_b]
             # `>=` is False for NaN, so an unscored pair never joins anything.
-            if probability >= threshold and ia != ib:
-                keep((ia, ib, probability) if ia < ib else (ib, ia, probability))
-                _union(parent, size, ia, ib)
+            if probability >= threshold and a != b:
+                keep((a, b, probability))
+                # _union inlined: this loop runs once per scored pair, millions of times.
+                while parent[a] != a:
+                    parent[a] = a = parent[parent[a]]
+                while parent[b] != b:
+                    parent[b] = b = parent[parent[b]]
+                if a != b:
+                    if size[a] < size[b]:
+                        a, b = b, a
+                    parent[b] = a
+                    size[a] += size[b]
     except KeyError as exc:
         raise ValueError(f"edge names an unknown id: {exc.args[0]!r}") from None
 
@@ -150,7 +158,7 @@ def cluster_records(
             i = index.get(record)
             if i is not None and value:
                 identity[i] = value
-        _guard_identities(parent, size, identity, kept)
+        _guard_identities(order, parent, size, identity, kept)
     if any(parent[i] == i and size[i] > settings.max_cluster_size for i in range(n)):
         _split_chains(parent, size, kept, settings)
     return _labels(order, parent)
@@ -177,33 +185,37 @@ def pairs_in_same_cluster(clusters: Mapping[str, str]) -> set[tuple[str, str]]:
 
 
 def _index_ids(ids: Sequence[str]) -> tuple[list[str], dict[str, int]]:
-    """Distinct ids in string order, and each id's position: the smallest index is the label."""
-    order = sorted(set(ids))
-    return order, {record: i for i, record in enumerate(order)}
+    """Distinct ids in input order, and each id's position in that list.
+
+    Input order, not sorted order: sorting a million ids costs more than finding each cluster's
+    smallest id afterwards, and ids from a database usually arrive in a cache-friendly order.
+    """
+    order = list(dict.fromkeys(ids))
+    return order, dict(zip(order, range(len(order)), strict=True))
 
 
 def _find(parent: list[int], i: int) -> int:
     """Root of ``i``'s set, halving the path on the way (iterative: chains can be long)."""
     while parent[i] != i:
-        parent[i] = parent[parent[i]]
-        i = parent[i]
+        parent[i] = i = parent[parent[i]]
     return i
 
 
 def _union(parent: list[int], size: list[int], a: int, b: int) -> int:
     """Join the sets of ``a`` and ``b`` (the larger root stays root) and return the root."""
-    ra = _find(parent, a)
-    rb = _find(parent, b)
-    if ra == rb:
-        return ra
-    if size[ra] < size[rb]:
-        ra, rb = rb, ra
-    parent[rb] = ra
-    size[ra] += size[rb]
-    return ra
+    a = _find(parent, a)
+    b = _find(parent, b)
+    if a == b:
+        return a
+    if size[a] < size[b]:
+        a, b = b, a
+    parent[b] = a
+    size[a] += size[b]
+    return a
 
 
 def _guard_identities(
+    order: list[str],
     parent: list[int],
     size: list[int],
     identity: list[str | None],
@@ -223,28 +235,34 @@ def _guard_identities(
                 mixed.add(root)
     if not mixed:
         return
-    redo = [i for i in range(len(parent)) if _find(parent, i) in mixed]
-    for i in redo:
+    # Rank the redone records in string order, so that sorting (-probability, rank, rank) breaks
+    # ties by (id_a, id_b) whatever the input order.
+    redo = sorted(
+        (i for i in range(len(parent)) if _find(parent, i) in mixed), key=order.__getitem__
+    )
+    rank = [-1] * len(parent)
+    for r, i in enumerate(redo):
+        rank[i] = r
         parent[i] = i
         size[i] = 1
     # Both ends of an edge lie in one component, so one end tells whether the edge is redone.
-    redone = set(redo)
-    edges = sorted(
-        (edge for edge in kept if edge[0] in redone),
-        key=lambda edge: (-edge[2], edge[0], edge[1]),
-    )
+    ranked = [
+        (-probability, rank[a], rank[b]) if rank[a] < rank[b] else (-probability, rank[b], rank[a])
+        for a, b, probability in kept
+        if rank[a] >= 0
+    ]
+    ranked.sort()
     root_identity = {i: identity[i] for i in redo}
-    for a, b, _ in edges:
-        ra = _find(parent, a)
-        rb = _find(parent, b)
-        if ra == rb:
+    for _, rank_a, rank_b in ranked:
+        a = _find(parent, redo[rank_a])
+        b = _find(parent, redo[rank_b])
+        if a == b:
             continue
-        ia = root_identity[ra]
-        ib = root_identity[rb]
-        if ia is not None and ib is not None and ia != ib:
-            continue  # the strongest evidence already placed these identities apart
-        root = _union(parent, size, ra, rb)
-        root_identity[root] = ia if ia is not None else ib
+        identity_a = root_identity[a]
+        identity_b = root_identity[b]
+        if identity_a is not None and identity_b is not None and identity_a != identity_b:
+            continue  # stronger evidence already placed these two identities apart
+        root_identity[_union(parent, size, a, b)] = identity_a or identity_b
 
 
 def _split_chains(
@@ -275,12 +293,10 @@ def _split_chains(
 
 
 def _labels(order: list[str], parent: list[int]) -> dict[str, str]:
-    """Each id -> the smallest id of its set (the first met, since ``order`` is sorted)."""
-    label = [-1] * len(order)
-    result: dict[str, str] = {}
-    for i, record in enumerate(order):
-        root = _find(parent, i)
-        if label[root] < 0:
-            label[root] = i
-        result[record] = order[label[root]]
-    return result
+    """Each id -> the smallest id of its set, in the order of ``order``."""
+    roots = [_find(parent, i) for i in range(len(order))]
+    label = order[:]  # label[root]: the smallest id met so far in root's set
+    for record, root in zip(order, roots, strict=True):
+        if record < label[root]:
+            label[root] = record
+    return {record: label[root] for record, root in zip(order, roots, strict=True)}

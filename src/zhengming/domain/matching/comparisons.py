@@ -77,7 +77,8 @@ def _same_pinyin(a: NameAnalysis, b: NameAnalysis) -> bool:
     pa, pb = a.keys.trade_pinyin, b.keys.trade_pinyin
     if not pa or pa != pb or a.keys.latin_key or b.keys.latin_key:
         return False
-    return (a.parts.industry or "") == (b.parts.industry or "") or a.kind is NameKind.INDIVIDUAL
+    people = a.kind is NameKind.INDIVIDUAL and b.kind is NameKind.INDIVIDUAL
+    return people or (a.parts.industry or "") == (b.parts.industry or "")
 
 
 def is_abbreviation(short: NameAnalysis, full: NameAnalysis) -> bool:

@@ -12,19 +12,8 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from zhengming.domain.matching.blocking import BLOCKING_RULES
 from zhengming.domain.matching.comparisons import LEVELS
-
-#: Match keys a pair of records may share to be compared at all (OR-ed): see blocking.py.
-BLOCKING_KEYS = (
-    "name_key",
-    "core",
-    "trade_name",
-    "trade_pinyin",
-    "short_form",
-    "uscc",
-    "phone",
-    "email",
-)
 
 
 def _default_weights() -> dict[str, dict[str, float]]:
@@ -77,11 +66,11 @@ class MatchSettings(BaseModel):
         default=0.80, gt=0, lt=1, description="probability for `likely`"
     )
     weights: dict[str, dict[str, float]] = Field(default_factory=_default_weights)
-    blocking_keys: tuple[str, ...] = Field(
-        default=BLOCKING_KEYS, description="keys a pair must share to be compared (any of them)"
+    blocking_rules: tuple[str, ...] = Field(
+        default=BLOCKING_RULES, description="rules that make a pair a candidate (any of them)"
     )
     max_block_size: int = Field(
-        default=300,
+        default=100,
         ge=2,
         description="blocks larger than this are skipped for that key (a common 字号 such as "
         "中国 or 华为 proves little); other keys still compare their members",
@@ -105,9 +94,9 @@ class MatchSettings(BaseModel):
             missing = set(levels) - set(self.weights.get(comparison, {}))
             if missing:
                 raise ValueError(f"weights for {comparison} lack levels {sorted(missing)}")
-        unknown = set(self.blocking_keys) - set(BLOCKING_KEYS)
+        unknown = set(self.blocking_rules) - set(BLOCKING_RULES)
         if unknown:
-            raise ValueError(f"unknown blocking keys {sorted(unknown)}")
+            raise ValueError(f"unknown blocking rules {sorted(unknown)}")
         if self.likely_threshold > self.same_threshold:
             raise ValueError("likely_threshold must not exceed same_threshold")
         return self
