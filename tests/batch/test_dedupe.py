@@ -208,3 +208,15 @@ def test_cross_rules_pair_query_with_target_only() -> None:
     target: list[BlockingValue] = [("abbreviation", Side.TARGET, "浦行")]
     values = [target, query, target, query]
     assert pairs_of(values, ("abbreviation",), 10) == [(0, 1), (0, 3), (1, 2), (2, 3)]
+
+
+def test_parallel_analysis_gives_the_same_clusters(
+    sample: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import zhengming.batch.dedupe as dedupe_module
+
+    table = read_table(sample, id_column="id", name_column="name")
+    serial = deduplicate(table, workers=1).clusters
+    monkeypatch.setattr(dedupe_module, "PARALLEL_THRESHOLD", 1)
+    monkeypatch.setattr(dedupe_module, "_CHUNK", 3)
+    assert deduplicate(table, workers=2).clusters == serial

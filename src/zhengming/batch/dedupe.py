@@ -14,6 +14,7 @@ Results are written atomically: an interrupted run leaves no half-written output
 from __future__ import annotations
 
 import csv
+import multiprocessing
 import os
 import tempfile
 import time
@@ -94,24 +95,66 @@ def _identifier(value: str | None, normalize: Callable[[str], str]) -> str | Non
         return None
 
 
+#: Below this many distinct names, analysing in one process is faster than starting workers.
+PARALLEL_THRESHOLD = 20_000
+_CHUNK = 2_000
+
+
+def _analyse_chunk(chunk: list[tuple[str, str | None]]) -> list[NameAnalysis]:
+    return [analyze_name(name, uscc=uscc) for name, uscc in chunk]
+
+
+def analyse_distinct(
+    keys: list[tuple[str, str | None]],
+    *,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> list[NameAnalysis]:
+    """Analyse every (name, credit code) once, on several cores when there are many.
+
+    Workers are forked after the lexicons are loaded, so each starts warm.
+    """
+    total = len(keys)
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    chunks = [keys[start : start + _CHUNK] for start in range(0, total, _CHUNK)]
+    results: list[NameAnalysis] = []
+    if workers <= 1 or total < PARALLEL_THRESHOLD:
+        for chunk in chunks:
+            results.extend(_analyse_chunk(chunk))
+            if progress:
+                progress("analyse", len(results), total)
+        return results
+    analyze_name("北京字节跳动科技有限公司")  # load every lexicon before forking
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers) as pool:
+        for analysed in pool.imap(_analyse_chunk, chunks):
+            results.extend(analysed)
+            if progress:
+                progress("analyse", len(results), total)
+    return results
+
+
 def build_records(
-    table: InputTable, roles: dict[str, str], *, progress: Progress | None = None
+    table: InputTable,
+    roles: dict[str, str],
+    *,
+    progress: Progress | None = None,
+    workers: int | None = None,
 ) -> tuple[list[MatchRecord], int]:
     """One MatchRecord per row; each distinct (name, credit code) is analysed once."""
     column = table.columns.get
     usccs = column(roles["uscc"]) if "uscc" in roles else None
     phones = column(roles["phone"]) if "phone" in roles else None
     emails = column(roles["email"]) if "email" in roles else None
-    analyses: dict[tuple[str, str | None], NameAnalysis] = {}
+    row_keys = [
+        (name, (usccs[row] or None) if usccs else None) for row, name in enumerate(table.names)
+    ]
+    distinct = list(dict.fromkeys(row_keys))
+    analysed = analyse_distinct(distinct, workers=workers, progress=progress)
+    analyses = dict(zip(distinct, analysed, strict=True))
     records: list[MatchRecord] = []
-    total = len(table)
-    for row, name in enumerate(table.names):
-        uscc = usccs[row] if usccs else None
-        key = (name, uscc or None)
-        analysis = analyses.get(key)
-        if analysis is None:
-            analysis = analyze_name(name, uscc=uscc or None)
-            analyses[key] = analysis
+    for row, key in enumerate(row_keys):
+        analysis = analyses[key]
         records.append(
             MatchRecord(
                 analysis,
@@ -119,8 +162,6 @@ def build_records(
                 email=_identifier(emails[row], identifiers.compact_email) if emails else None,
             )
         )
-        if progress and (row % 5000 == 0 or row == total - 1):
-            progress("analyse", row + 1, total)
     return records, len(analyses)
 
 
@@ -131,12 +172,18 @@ def deduplicate(
     settings: MatchSettings | None = None,
     progress: Progress | None = None,
     threads: int | None = None,
+    workers: int | None = None,
 ) -> DedupeResult:
-    """Cluster the rows of ``table`` into customers."""
+    """Cluster the rows of ``table`` into customers.
+
+    Args:
+        threads: DuckDB threads for blocking (None: all cores).
+        workers: processes that analyse names (None: one per core; 1: no extra processes).
+    """
     settings = settings or MatchSettings()
     seconds: dict[str, float] = {}
     started = time.perf_counter()
-    records, distinct = build_records(table, roles or {}, progress=progress)
+    records, distinct = build_records(table, roles or {}, progress=progress, workers=workers)
     seconds["analyse"] = time.perf_counter() - started
 
     started = time.perf_counter()
