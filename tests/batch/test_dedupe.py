@@ -220,3 +220,28 @@ def test_parallel_analysis_gives_the_same_clusters(
     monkeypatch.setattr(dedupe_module, "PARALLEL_THRESHOLD", 1)
     monkeypatch.setattr(dedupe_module, "_CHUNK", 3)
     assert deduplicate(table, workers=2).clusters == serial
+
+
+def test_bad_match_settings_are_a_clear_error(sample: Path, tmp_path: Path) -> None:
+    settings = tmp_path / "settings.json"
+    settings.write_text('{"prior_weight": "high"}')
+    out = tmp_path / "out.csv"
+    args = ["dedupe", str(sample), "--id-column", "id", "--name-column", "name"]
+    result = runner.invoke(
+        app, [*args, "--output", str(out), "--settings", str(settings), "--json"]
+    )
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["code"] == "settings.invalid"
+    assert not out.exists()
+
+
+def test_saved_settings_can_be_used_again(sample: Path, tmp_path: Path) -> None:
+    args = ["dedupe", str(sample), "--id-column", "id", "--name-column", "name"]
+    first = runner.invoke(app, [*args, "--output", str(tmp_path / "a.csv")])
+    assert first.exit_code == 0
+    saved = tmp_path / "a.settings.json"
+    second = runner.invoke(
+        app, [*args, "--output", str(tmp_path / "b.csv"), "--settings", str(saved)]
+    )
+    assert second.exit_code == 0
+    assert clusters_of(tmp_path / "a.csv") == clusters_of(tmp_path / "b.csv")

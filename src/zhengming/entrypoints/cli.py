@@ -11,10 +11,10 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from rich.progress import Progress as RichProgress
 from rich.progress import TaskID
@@ -33,6 +33,7 @@ from zhengming.domain.matching import MatchSettings
 from zhengming.domain.names import NameAnalysis, RuleSettings
 from zhengming.errors import InvalidInputError, SettingsError, ZhengmingError
 
+SettingsModel = TypeVar("SettingsModel", bound=BaseModel)
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_UNUSABLE_INPUT = 2
@@ -64,20 +65,23 @@ def _fail(error: ZhengmingError, *, as_json: bool) -> NoReturn:
     raise typer.Exit(code)
 
 
-def _load_rules(path: Path | None) -> RuleSettings | None:
-    if path is None:
-        return None
+def _load_settings(path: Path, model: type[SettingsModel], what: str) -> SettingsModel:
+    """A settings model from a JSON file; unreadable or invalid files are SettingsErrors."""
     try:
-        return RuleSettings.model_validate_json(path.read_bytes())
+        return model.model_validate_json(path.read_bytes())
     except OSError as exc:
         raise SettingsError(
-            f"无法读取规则文件 / cannot read rules file: {path}", details={"path": str(path)}
+            f"无法读取设置文件 / cannot read {what}: {path}", details={"path": str(path)}
         ) from exc
     except ValidationError as exc:
         raise SettingsError(
-            f"规则文件无效 / invalid rules file: {path}",
+            f"设置文件无效 / invalid {what}: {path}",
             details={"path": str(path), "errors": json.loads(exc.json())},
         ) from exc
+
+
+def _load_rules(path: Path | None) -> RuleSettings | None:
+    return None if path is None else _load_settings(path, RuleSettings, "rules file")
 
 
 def _print_json(data: dict[str, Any]) -> None:
@@ -236,19 +240,9 @@ def dedupe(
 
 
 def _load_match_settings(path: Path | None) -> MatchSettings:
-    if path is None:
-        return MatchSettings()
-    try:
-        return MatchSettings.model_validate_json(path.read_bytes())
-    except OSError as exc:
-        raise SettingsError(
-            f"无法读取匹配设置 / cannot read match settings: {path}", details={"path": str(path)}
-        ) from exc
-    except ValidationError as exc:
-        raise SettingsError(
-            f"匹配设置无效 / invalid match settings: {path}",
-            details={"path": str(path), "errors": json.loads(exc.json())},
-        ) from exc
+    return (
+        MatchSettings() if path is None else _load_settings(path, MatchSettings, "match settings")
+    )
 
 
 @contextmanager
