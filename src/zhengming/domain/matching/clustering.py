@@ -1,8 +1,9 @@
 """Clustering: scored pairs -> groups of records that are one customer.
 
 The batch executors score candidate pairs; this module turns those pairs into clusters. It is
-plain Python over integer arrays (a union-find with path halving and union by size, no recursion)
-so that a few million pairs over a million records cluster in seconds without numpy.
+plain Python over integer lists (a union-find with path halving and union by size, no recursion):
+records become list positions once, each edge is read once, and only the components that need a
+guard are worked on again, so millions of pairs cluster without numpy.
 
 Rules, in the order they apply:
 
@@ -31,6 +32,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import groupby, islice
+from operator import eq, itemgetter
 
 __all__ = [
     "ClusterSettings",
@@ -188,15 +191,16 @@ def _index_ids(ids: Sequence[str]) -> tuple[list[str], dict[str, int]]:
     """Distinct ids in input order, and each id's position in that list.
 
     Input order, not sorted order: sorting a million ids costs more than finding each cluster's
-    smallest id afterwards, and ids from a database usually arrive in a cache-friendly order.
+    smallest id at the end.
     """
     order = list(dict.fromkeys(ids))
     return order, dict(zip(order, range(len(order)), strict=True))
 
 
 def _find(parent: list[int], i: int) -> int:
-    """Root of ``i``'s set, halving the path on the way (iterative: chains can be long)."""
+    """Root of ``i``'s set, compressing the path by halving it (iterative: chains can be long)."""
     while parent[i] != i:
+        # Point i at its grandparent, then step there (assignment targets go left to right).
         parent[i] = i = parent[parent[i]]
     return i
 
@@ -235,34 +239,59 @@ def _guard_identities(
                 mixed.add(root)
     if not mixed:
         return
-    # Rank the redone records in string order, so that sorting (-probability, rank, rank) breaks
-    # ties by (id_a, id_b) whatever the input order.
-    redo = sorted(
-        (i for i in range(len(parent)) if _find(parent, i) in mixed), key=order.__getitem__
-    )
-    rank = [-1] * len(parent)
-    for r, i in enumerate(redo):
-        rank[i] = r
-        parent[i] = i
-        size[i] = 1
+    redo = [_find(parent, i) in mixed for i in range(len(parent))]
+    for i, again in enumerate(redo):
+        if again:
+            parent[i] = i
+            size[i] = 1
     # Both ends of an edge lie in one component, so one end tells whether the edge is redone.
-    ranked = [
-        (-probability, rank[a], rank[b]) if rank[a] < rank[b] else (-probability, rank[b], rank[a])
-        for a, b, probability in kept
-        if rank[a] >= 0
-    ]
-    ranked.sort()
-    root_identity = {i: identity[i] for i in redo}
-    for _, rank_a, rank_b in ranked:
-        a = _find(parent, redo[rank_a])
-        b = _find(parent, redo[rank_b])
+    edges = _strongest_first(order, [edge for edge in kept if redo[edge[0]]])
+    root_identity = identity[:]  # meaningful at roots: the one identity the set may carry
+    for a, b, _ in edges:
+        while parent[a] != a:  # _find inlined, as in cluster_records: one pass per edge
+            parent[a] = a = parent[parent[a]]
+        while parent[b] != b:
+            parent[b] = b = parent[parent[b]]
         if a == b:
             continue
         identity_a = root_identity[a]
         identity_b = root_identity[b]
         if identity_a is not None and identity_b is not None and identity_a != identity_b:
             continue  # stronger evidence already placed these two identities apart
-        root_identity[_union(parent, size, a, b)] = identity_a or identity_b
+        if size[a] < size[b]:
+            a, b = b, a
+        parent[b] = a
+        size[a] += size[b]
+        root_identity[a] = identity_a or identity_b
+
+
+def _strongest_first(
+    order: list[str], edges: list[tuple[int, int, float]]
+) -> list[tuple[int, int, float]]:
+    """Edges by descending probability, equal probabilities by their (smaller id, larger id).
+
+    One sort on the bare probability (a float key, several times faster than a tuple key), then
+    each run of equal probabilities sorted by ids: scores from discrete comparison levels tie
+    often, and the tie-break must not depend on input order.
+    """
+    edges.sort(key=itemgetter(2), reverse=True)  # reverse=True keeps the sort stable
+    probabilities = [edge[2] for edge in edges]
+    if not any(map(eq, probabilities, islice(probabilities, 1, None))):
+        return edges  # no ties (continuous scores): nothing to reorder
+    ordered: list[tuple[int, int, float]] = []
+    for _, run in groupby(edges, key=itemgetter(2)):
+        tied = list(run)
+        if len(tied) > 1:
+            tied.sort(key=lambda edge: _id_pair(order, edge))
+        ordered.extend(tied)
+    return ordered
+
+
+def _id_pair(order: list[str], edge: tuple[int, int, float]) -> tuple[str, str]:
+    """The edge's two ids, smaller first."""
+    a = order[edge[0]]
+    b = order[edge[1]]
+    return (a, b) if a < b else (b, a)
 
 
 def _split_chains(
@@ -294,7 +323,7 @@ def _split_chains(
 
 def _labels(order: list[str], parent: list[int]) -> dict[str, str]:
     """Each id -> the smallest id of its set, in the order of ``order``."""
-    roots = [_find(parent, i) for i in range(len(order))]
+    roots = [_find(parent, i) for i in range(len(parent))]
     label = order[:]  # label[root]: the smallest id met so far in root's set
     for record, root in zip(order, roots, strict=True):
         if record < label[root]:
