@@ -110,12 +110,14 @@ def analyse_distinct(
     workers: int | None = None,
     progress: Progress | None = None,
 ) -> list[NameAnalysis]:
-    """Analyse every (name, credit code) once, on several cores when there are many.
+    """Analyse every (name, credit code) once, optionally on several processes.
 
-    Workers are forked after the lexicons are loaded, so each starts warm.
+    Workers are forked after the lexicons are loaded, so each starts warm. One process is the
+    default: measured on 2 cores, shipping whole analyses back between processes costs more
+    than the second core saves (8.8 s against 5.8 s for 30,000 names).
     """
     total = len(keys)
-    workers = workers if workers is not None else (os.cpu_count() or 1)
+    workers = workers if workers is not None else 1
     chunks = [keys[start : start + _CHUNK] for start in range(0, total, _CHUNK)]
     results: list[NameAnalysis] = []
     if workers <= 1 or total < PARALLEL_THRESHOLD:
@@ -178,7 +180,7 @@ def deduplicate(
 
     Args:
         threads: DuckDB threads for blocking (None: all cores).
-        workers: processes that analyse names (None: one per core; 1: no extra processes).
+        workers: processes that analyse names (None or 1: this process only).
     """
     settings = settings or MatchSettings()
     seconds: dict[str, float] = {}

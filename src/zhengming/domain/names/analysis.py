@@ -142,7 +142,7 @@ def _check_uscc(
     except InvalidIdentifierError as exc:
         return None, ("uscc.invalid", {"reason": exc.message})
     if parts.region_code:
-        division = identifiers.uscc_division_code(compact)
+        division = compact[2:8]  # validated above; positions 3-8 are the division code
         if not identifiers.division_code_matches(parts.region_code, division):
             return compact, ("uscc.region_mismatch", {"division": division, "region": parts.region})
     return compact, None
