@@ -31,6 +31,7 @@ ROWS = [
     ("8", "张伟", "", "13800138000"),
     ("9", "张伟", "", "+86 138 0013 8000"),
     ("12", "张伟", "", ""),
+    ("13", "北京字节跳动科技有限公司上海分公司", "", ""),
     ("10", "东方普拉特（北京）建筑设计有限公司", "91110113MA01GHE6XA", ""),
     ("11", "东方普拉特(北京)建筑设计有限公司", "91110105MA01GHN16Q", ""),
 ]
@@ -67,6 +68,7 @@ def test_dedupe_clusters_variants_and_keeps_siblings_apart(sample: Path) -> None
     assert clusters["7"] == "7"  # an empty name is its own row
     assert clusters["8"] == clusters["9"]  # same person: same name and mobile number
     assert clusters["12"] == "12"  # a namesake without a matching identifier stays apart
+    assert clusters["13"] == "13"  # a branch is related to its head office, never merged
     assert clusters["10"] != clusters["11"]  # two different valid credit codes never merge
     assert result.candidate_pairs >= 5
 
@@ -245,3 +247,26 @@ def test_saved_settings_can_be_used_again(sample: Path, tmp_path: Path) -> None:
     )
     assert second.exit_code == 0
     assert clusters_of(tmp_path / "a.csv") == clusters_of(tmp_path / "b.csv")
+
+
+def test_output_files_follow_the_umask(sample: Path, tmp_path: Path) -> None:
+    import os
+    import stat
+
+    out = tmp_path / "out.csv"
+    args = [
+        "dedupe",
+        str(sample),
+        "--id-column",
+        "id",
+        "--name-column",
+        "name",
+        "--output",
+        str(out),
+    ]
+    previous = os.umask(0o022)
+    try:
+        assert runner.invoke(app, args).exit_code == 0
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644

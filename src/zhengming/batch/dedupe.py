@@ -32,6 +32,7 @@ from zhengming.domain.matching import LEVELS, Decision, MatchRecord, MatchSettin
 from zhengming.domain.matching.blocking import blocking_values
 from zhengming.domain.matching.clustering import ClusterSettings, cluster_records
 from zhengming.domain.names import NameAnalysis, analyze_name
+from zhengming.domain.names.regions import NATIONAL_CODE
 from zhengming.errors import BatchError, InvalidInputError
 
 #: Roles an extra column can play; ``--column phone=手机`` names one explicitly, otherwise the
@@ -208,7 +209,18 @@ def deduplicate(
         for index, record in enumerate(records)
         if record.analysis.uscc
     }
-    confident = np.flatnonzero(pairs.probability >= settings.cluster_threshold)
+    # Companies of different provinces never share a cluster through a record without region.
+    regions = {
+        table.ids[index]: code[:2]
+        for index, record in enumerate(records)
+        if (code := record.analysis.parts.region_code) and code != NATIONAL_CODE
+    }
+    # Only `same` and `likely` pairs join: a branch and its head office (`related`) are linked,
+    # never merged, however alike their names are.
+    joinable = (pairs.decision == DECISIONS.index(Decision.SAME)) | (
+        pairs.decision == DECISIONS.index(Decision.LIKELY)
+    )
+    confident = np.flatnonzero(joinable & (pairs.probability >= settings.cluster_threshold))
     ids = table.ids
     edges = (
         (ids[a], ids[b], p)
@@ -223,6 +235,7 @@ def deduplicate(
         table.ids,
         edges,
         identities=identities,
+        regions=regions,
         settings=ClusterSettings(
             threshold=settings.cluster_threshold,
             chain_threshold=settings.chain_threshold,
@@ -242,6 +255,10 @@ def write_atomically(path: Path, rows: Iterator[Sequence[object]], header: Seque
             writer = csv.writer(stream)
             writer.writerow(header)
             writer.writerows(rows)
+        # mkstemp creates 0600 files; results are ordinary files, readable as the umask allows.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
         os.replace(temporary, path)
     except BaseException as exc:
         Path(temporary).unlink(missing_ok=True)

@@ -370,3 +370,26 @@ def test_fifty_thousand_records_match_connected_components() -> None:
     guarded = cluster_records(ids, edges)  # default size guard on a graph with a giant component
     assert max(len(c) for c in clusters_of(result)) > 50
     assert len(set(guarded.values())) > len(set(result.values()))
+
+
+def test_regions_never_mix_through_a_record_without_region() -> None:
+    # 高速路桥 (no region) matches 山东高速 strongly and 山西高速 a little less.
+    edges = [("nowhere", "shandong", 0.99), ("nowhere", "shanxi", 0.98)]
+    clusters = cluster_records(
+        ["nowhere", "shandong", "shanxi"],
+        edges,
+        regions={"shandong": "37", "shanxi": "14"},
+    )
+    assert clusters == {"nowhere": "nowhere", "shandong": "nowhere", "shanxi": "shanxi"}
+
+
+def test_regions_and_identities_guard_together() -> None:
+    edges = [("a", "b", 0.99), ("b", "c", 0.98), ("c", "d", 0.97)]
+    clusters = cluster_records(
+        ["a", "b", "c", "d"],
+        edges,
+        identities={"a": "X", "d": "Y"},
+        regions={"b": "11", "c": "11"},
+    )
+    assert clusters["a"] == clusters["b"] == clusters["c"]
+    assert clusters["d"] == "d"

@@ -102,6 +102,7 @@ def cluster_records(
     edges: Iterable[tuple[str, str, float]],
     *,
     identities: Mapping[str, str] | None = None,
+    regions: Mapping[str, str] | None = None,
     settings: ClusterSettings = ClusterSettings(),  # frozen, so one shared default is safe
 ) -> dict[str, str]:
     """Cluster scored pairs under the identity and weak-chain guards (see the module docstring).
@@ -111,6 +112,10 @@ def cluster_records(
         edges: ``(id_a, id_b, probability)`` for each scored pair, in any order; read once.
         identities: id -> hard identity such as a valid 统一社会信用代码; an id that is absent,
             or maps to ``""``, has no known identity. Ids outside ``ids`` are ignored.
+        regions: id -> a region that must not mix either (the province of a company name): a
+            record without region that matches two companies of different provinces (高速路桥
+            集团 against 山东高速 and 山西高速) joins the stronger one, never both. Guarded like
+            identities, as a second dimension: a union is refused when either dimension differs.
         settings: thresholds and the size guard.
 
     Returns:
@@ -155,12 +160,14 @@ def cluster_records(
     except KeyError as exc:
         raise ValueError(f"edge names an unknown id: {exc.args[0]!r}") from None
 
-    if identities:
-        identity: list[str | None] = [None] * n
-        for record, value in identities.items():
-            i = index.get(record)
-            if i is not None and value:
-                identity[i] = value
+    if identities or regions:
+        identity: list[Identity | None] = [None] * n
+        for position, mapping in enumerate((identities or {}, regions or {})):
+            for record, value in mapping.items():
+                i = index.get(record)
+                if i is not None and value:
+                    current = identity[i] or (None, None)
+                    identity[i] = (value, current[1]) if position == 0 else (current[0], value)
         _guard_identities(order, parent, size, identity, kept)
     if any(parent[i] == i and size[i] > settings.max_cluster_size for i in range(n)):
         _split_chains(parent, size, kept, settings)
@@ -218,11 +225,27 @@ def _union(parent: list[int], size: list[int], a: int, b: int) -> int:
     return a
 
 
+Identity = tuple[str | None, str | None]
+"""(hard identity, region) of a record or a set; None where unknown."""
+
+
+def _conflict(x: Identity | None, y: Identity | None) -> bool:
+    if x is None or y is None:
+        return False
+    return any(a is not None and b is not None and a != b for a, b in zip(x, y, strict=True))
+
+
+def _merge(x: Identity | None, y: Identity | None) -> Identity | None:
+    if x is None or y is None:
+        return x or y
+    return (x[0] or y[0], x[1] or y[1])
+
+
 def _guard_identities(
     order: list[str],
     parent: list[int],
     size: list[int],
-    identity: list[str | None],
+    identity: list[Identity | None],
     kept: list[tuple[int, int, float]],
 ) -> None:
     """Redo, strongest edge first, every component that would hold two different identities.
@@ -230,13 +253,15 @@ def _guard_identities(
     A component holding at most one identity would never refuse a union, so only the mixed ones
     pay for sorting; the others keep the unions already made.
     """
-    seen: dict[int, str] = {}
+    seen: dict[int, Identity | None] = {}
     mixed: set[int] = set()
     for i, value in enumerate(identity):
         if value is not None:
             root = _find(parent, i)
-            if seen.setdefault(root, value) != value:
+            known = seen.get(root)
+            if _conflict(known, value):
                 mixed.add(root)
+            seen[root] = _merge(known, value)
     if not mixed:
         return
     redo = [_find(parent, i) in mixed for i in range(len(parent))]
@@ -256,13 +281,13 @@ def _guard_identities(
             continue
         identity_a = root_identity[a]
         identity_b = root_identity[b]
-        if identity_a is not None and identity_b is not None and identity_a != identity_b:
+        if _conflict(identity_a, identity_b):
             continue  # stronger evidence already placed these two identities apart
         if size[a] < size[b]:
             a, b = b, a
         parent[b] = a
         size[a] += size[b]
-        root_identity[a] = identity_a or identity_b
+        root_identity[a] = _merge(identity_a, identity_b)
 
 
 def _strongest_first(

@@ -17,14 +17,16 @@ from zhengming.domain.matching.comparisons import LEVELS
 
 
 def _default_weights() -> dict[str, dict[str, float]]:
-    """log2 Bayes factors per comparison level, set from the structure of Chinese names."""
+    """log2 Bayes factors per comparison level, set from the structure of Chinese names and
+    calibrated on bench/dedup_accuracy.py (same core and homophones cluster even with the
+    region or legal form dropped; abbreviations and English names stay `likely` for review)."""
     return {
         "uscc": {"equal": 24.0, "missing": 0.0, "conflict": -30.0},
         "name": {
             "exact": 14.0,
             "same_key": 13.0,
-            "same_core": 10.0,
-            "same_pinyin": 9.0,
+            "same_core": 12.0,
+            "same_pinyin": 11.0,
             "abbreviation": 10.0,
             "english_pinyin": 10.0,
             "similar": 5.0,
