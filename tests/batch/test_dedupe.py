@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from zhengming.batch.candidates import candidate_pairs
 from zhengming.batch.dedupe import deduplicate, resolve_column_roles
+from zhengming.batch.scoring import DECISIONS
 from zhengming.batch.tables import read_table
 from zhengming.domain.matching.blocking import BlockingValue, Side
 from zhengming.entrypoints.cli import app
@@ -64,7 +65,20 @@ def test_dedupe_clusters_variants_and_keeps_siblings_apart(sample: Path) -> None
     clusters = result.clusters
     assert clusters["1"] == clusters["2"] == clusters["3"] == "1"
     assert clusters["4"] == "4"  # 网络技术: another legal entity
-    assert clusters["5"] == clusters["6"]  # English name through the 字号's pinyin
+    # An English name meets its Chinese name through the 字号's pinyin, but on that evidence
+    # alone the pair is `likely` (left for review), not merged.
+    assert clusters["5"] != clusters["6"]
+    ids = result.ids
+    decisions = {
+        (ids[a], ids[b]): DECISIONS[d].value
+        for a, b, d in zip(
+            result.pairs.left.tolist(),
+            result.pairs.right.tolist(),
+            result.pairs.decision.tolist(),
+            strict=True,
+        )
+    }
+    assert decisions[("5", "6")] == "likely"
     assert clusters["7"] == "7"  # an empty name is its own row
     assert clusters["8"] == clusters["9"]  # same person: same name and mobile number
     assert clusters["12"] == "12"  # a namesake without a matching identifier stays apart

@@ -57,6 +57,7 @@ class RecordFeatures:
     core: Array
     trade_pinyin: Array
     latin: Array
+    latin_head: Array
     trade: Array
     industry: Array
     individual: Array
@@ -88,6 +89,7 @@ class RecordFeatures:
             core=_Factorizer()([k.core for k in keys]),
             trade_pinyin=pinyin([k.trade_pinyin or None for k in keys]),
             latin=pinyin([k.latin_key or None for k in keys]),
+            latin_head=pinyin([k.latin_head or None for k in keys]),
             trade=_Factorizer()([k.trade_name or None for k in keys]),
             industry=_Factorizer()([p.industry or "" for p in parts]),
             individual=np.array([a.kind is NameKind.INDIVIDUAL for a in analyses], dtype=bool),
@@ -217,9 +219,18 @@ def _name_levels(records: Sequence[MatchRecord], f: RecordFeatures, a: Array, b:
         if is_abbreviation(ra, rb) or is_abbreviation(rb, ra):
             level[position] = _level("name", "abbreviation")
             open_[position] = False
-    english = ((f.latin[a] >= 0) & (f.latin[b] < 0) & (f.latin[a] == f.trade_pinyin[b])) | (
-        (f.latin[b] >= 0) & (f.latin[a] < 0) & (f.latin[b] == f.trade_pinyin[a])
-    )
+
+    def meets(english: Array, chinese: Array) -> Array:
+        pinyin = f.trade_pinyin[chinese]
+        result: Array = (
+            (f.latin[english] >= 0)
+            & (f.latin[chinese] < 0)
+            & (pinyin >= 0)
+            & ((f.latin[english] == pinyin) | (f.latin_head[english] == pinyin))
+        )
+        return result
+
+    english = meets(a, b) | meets(b, a)
     assign(english, "english_pinyin")
     remaining = np.flatnonzero(open_)
     if len(remaining):

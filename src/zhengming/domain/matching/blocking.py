@@ -76,6 +76,8 @@ def blocking_values(record: MatchRecord) -> list[BlockingValue]:
         values.append(("trade_name", Side.BOTH, trade))
     if keys.latin_key:
         values.append(("english", Side.QUERY, keys.latin_key))
+        if keys.latin_head and keys.latin_head != keys.latin_key:
+            values.append(("english", Side.QUERY, keys.latin_head))
         return values
     if keys.trade_pinyin:
         industry = analysis.parts.industry or ""

@@ -102,8 +102,10 @@ def is_abbreviation(short: NameAnalysis, full: NameAnalysis) -> bool:
 
 def _english_meets_chinese(english: NameAnalysis, chinese: NameAnalysis) -> bool:
     """SHENZHEN Quanxinhao CO., LTD. <-> 深圳市全新好股份有限公司, through the 字号's pinyin."""
-    latin = english.keys.latin_key
-    return bool(latin) and not chinese.keys.latin_key and latin == chinese.keys.trade_pinyin
+    keys, pinyin = english.keys, chinese.keys.trade_pinyin
+    if not keys.latin_key or chinese.keys.latin_key or not pinyin:
+        return False
+    return pinyin in (keys.latin_key, keys.latin_head)
 
 
 def compare_regions(a: NameAnalysis, b: NameAnalysis) -> Comparison:

@@ -28,7 +28,7 @@ def _default_weights() -> dict[str, dict[str, float]]:
             "same_core": 12.0,
             "same_pinyin": 11.0,
             "abbreviation": 10.0,
-            "english_pinyin": 10.0,
+            "english_pinyin": 9.0,
             "similar": 5.0,
             "same_trade_name": 3.0,
             "different": -14.0,

@@ -50,6 +50,7 @@ class MatchKeys:
     trade_pinyin: str | None
     trade_initials: str | None
     latin_key: str | None
+    latin_head: str | None
     region_code: str | None
     legal_form_group: str | None
 
@@ -139,19 +140,21 @@ def pinyin_key(text: str) -> tuple[str, str]:
     return "".join(full), "".join(initials)
 
 
-def latin_key(standard: str, parts: NameParts) -> str:
-    """Tokens of an English name without region, legal form and stop words, joined.
+_MIN_LATIN_HEAD = 5
+# Words that follow a place in English names without naming the company (CHENZHOU CITY ...).
+_LATIN_PLACE_WORDS = frozenset({"city", "province", "municipality", "county", "district"})
 
-    Example: "The SHENZHEN Quanxinhao Co., Ltd." -> "quanxinhao".
+
+def latin_tokens(text: str) -> list[str]:
+    """Lower-case tokens of an English name part, without stop words, places and place words.
+
+    Example: "The SHENZHEN Quanxinhao" -> ["quanxinhao"].
     """
-    body = parts.trade_name or ""
-    if parts.industry:
-        body = f"{body} {parts.industry}"
-    tokens = [t for t in _LATIN_SPLIT.split(body.casefold()) if t and t not in _LATIN_STOPWORDS]
+    tokens = [t for t in _LATIN_SPLIT.split(text.casefold()) if t and t not in _LATIN_STOPWORDS]
     regions = latin_region_words()
-    while len(tokens) > 1 and tokens[0] in regions:
+    while len(tokens) > 1 and (tokens[0] in regions or tokens[0] in _LATIN_PLACE_WORDS):
         tokens = tokens[1:]
-    return "".join(tokens) or fold_for_key(standard)
+    return tokens
 
 
 def build_keys(
@@ -167,27 +170,36 @@ def build_keys(
     core = fold((parts.trade_name or "") + (parts.industry or "")) or fold(standard)
     legal_group = _LEGAL_GROUPS.get(parts.legal_form_class or "")
     trade_pinyin = trade_initials = None
-    latin = None
+    latin = latin_head = None
     if has_han:
         source = trade or core
         trade_pinyin, trade_initials = pinyin_key(source)
     else:
-        latin = latin_key(standard, parts)
+        # English names meet Chinese ones through the 字号 alone: the pinyin of 全新好 is the
+        # whole Latin 字号 (Quanxinhao) or its first word (JINGUI of JINGUI SILVER).
+        trade_tokens = latin_tokens(parts.trade_name or "")
+        full_tokens = trade_tokens + latin_tokens(parts.industry or "")
+        core = "".join(full_tokens) or fold_for_key(standard)
+        latin = "".join(trade_tokens) or core
+        # A short first word (PING of PING AN) would meet too many 字号 on its own.
+        head = trade_tokens[0] if trade_tokens else ""
+        latin_head = head if len(head) >= _MIN_LATIN_HEAD else latin
         trade_pinyin = latin
     if kind is NameKind.COMPANY:
         branch = f"/{fold(parts.branch)}" if parts.branch else ""
-        name_key = f"{parts.region_code or ''}:{latin or core}:{legal_group or ''}{branch}"
+        name_key = f"{parts.region_code or ''}:{core}:{legal_group or ''}{branch}"
     elif kind is NameKind.INDIVIDUAL:
         name_key = f"person:{fold(standard)}"
     else:
         name_key = f"unknown:{fold(standard)}"
     return MatchKeys(
         name_key=name_key,
-        core=latin or core,
+        core=core,
         trade_name=trade,
         trade_pinyin=trade_pinyin or None,
         trade_initials=trade_initials or None,
         latin_key=latin,
+        latin_head=latin_head,
         region_code=parts.region_code,
         legal_form_group=legal_group,
     )
