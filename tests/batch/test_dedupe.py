@@ -284,3 +284,9 @@ def test_output_files_follow_the_umask(sample: Path, tmp_path: Path) -> None:
     finally:
         os.umask(previous)
     assert stat.S_IMODE(out.stat().st_mode) == 0o644
+
+
+def test_oversized_blocks_of_strong_keys_are_linked_as_a_star() -> None:
+    same: list[BlockingValue] = [("name_key", Side.BOTH, "k")]
+    pairs = pairs_of([same] * 6, ("name_key",), 3)
+    assert pairs == [(0, 1), (0, 2), (0, 3), (0, 4), (0, 5)]

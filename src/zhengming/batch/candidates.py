@@ -17,6 +17,9 @@ import numpy as np
 from zhengming.domain.matching.blocking import BlockingValue
 from zhengming.errors import BatchError
 
+#: Rules whose oversized blocks are linked as a star rather than skipped.
+STAR_RULES = ("name_key", "uscc")
+
 CANDIDATE_SQL = """
 WITH blocks AS (
     -- a block is too large when its symmetric members, or its cross targets, are too many
@@ -26,12 +29,25 @@ WITH blocks AS (
     HAVING count(*) FILTER (WHERE side <> 1) <= {max_block_size}
 ),
 kept AS (SELECT * FROM blocking JOIN blocks USING (rule, value)),
+-- An oversized block of a strong key (the same name key or credit code) is linked as a star,
+-- every member to the first, instead of being skipped: exact duplicates always meet.
+hubs AS (
+    SELECT rule, value, min(record) AS hub
+    FROM blocking
+    WHERE side = 0 AND rule IN ({star_rules})
+    GROUP BY rule, value
+    HAVING count(*) > {max_block_size}
+),
 pairs AS (
     SELECT a.record AS x, b.record AS y
     FROM kept AS a JOIN kept AS b
       ON a.rule = b.rule AND a.value = b.value
     WHERE (a.side = 0 AND b.side = 0 AND a.record < b.record)
        OR (a.side = 1 AND b.side = 2)
+    UNION ALL
+    SELECT hubs.hub AS x, blocking.record AS y
+    FROM blocking JOIN hubs USING (rule, value)
+    WHERE blocking.side = 0
 )
 SELECT DISTINCT least(x, y) AS left_record, greatest(x, y) AS right_record
 FROM pairs
@@ -82,7 +98,10 @@ def candidate_pairs(
             "value": np.asarray(key_values, dtype=object),
         }
         connection.register("blocking", blocking)
-        sql = CANDIDATE_SQL.format(max_block_size=int(max_block_size))
+        star_rules = (
+            ", ".join(str(rule_ids[rule]) for rule in STAR_RULES if rule in rule_ids) or "-1"
+        )
+        sql = CANDIDATE_SQL.format(max_block_size=int(max_block_size), star_rules=star_rules)
         result = connection.execute(sql).fetchnumpy()
     except duckdb.Error as exc:
         raise BatchError(

@@ -83,7 +83,7 @@ class MatchSettings(BaseModel):
     chain_threshold: float = Field(
         default=0.99, gt=0, lt=1, description="edges that keep a too-large cluster together"
     )
-    max_cluster_size: int = Field(default=50, ge=2, description="larger clusters are re-split")
+    max_cluster_size: int = Field(default=200, ge=2, description="larger clusters are re-split")
     person_name_weight_cap: float = Field(
         default=6.0,
         description="most a name can prove when both records are individuals: many people share "
