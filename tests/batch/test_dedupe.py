@@ -65,9 +65,9 @@ def test_dedupe_clusters_variants_and_keeps_siblings_apart(sample: Path) -> None
     clusters = result.clusters
     assert clusters["1"] == clusters["2"] == clusters["3"] == "1"
     assert clusters["4"] == "4"  # 网络技术: another legal entity
-    # An English name meets its Chinese name through the 字号's pinyin, but on that evidence
-    # alone the pair is `likely` (left for review), not merged.
-    assert clusters["5"] != clusters["6"]
+    # An English name meets its Chinese name through the 字号's pinyin: on that evidence alone
+    # the pair is `likely`, and the English name, an alias, joins its one matching customer.
+    assert clusters["5"] == clusters["6"]
     ids = result.ids
     decisions = {
         (ids[a], ids[b]): DECISIONS[d].value

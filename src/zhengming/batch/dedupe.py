@@ -30,7 +30,11 @@ from zhengming.batch.tables import InputTable
 from zhengming.domain import identifiers
 from zhengming.domain.matching import LEVELS, Decision, MatchRecord, MatchSettings
 from zhengming.domain.matching.blocking import blocking_values
-from zhengming.domain.matching.clustering import ClusterSettings, cluster_records
+from zhengming.domain.matching.clustering import (
+    ClusterSettings,
+    attach_satellites,
+    cluster_records,
+)
 from zhengming.domain.names import NameAnalysis, analyze_name
 from zhengming.domain.names.regions import NATIONAL_CODE
 from zhengming.errors import BatchError, InvalidInputError
@@ -216,24 +220,21 @@ def deduplicate(
         if (code := record.analysis.parts.region_code) and code != NATIONAL_CODE
     }
     # Only `same` and `likely` pairs join: a branch and its head office (`related`) are linked,
-    # never merged, however alike their names are.
+    # never merged, however alike their names are. Short and English names are aliases: they
+    # attach to one customer afterwards and never bridge two (clustering.attach_satellites).
     joinable = (pairs.decision == DECISIONS.index(Decision.SAME)) | (
         pairs.decision == DECISIONS.index(Decision.LIKELY)
     )
-    confident = np.flatnonzero(joinable & (pairs.probability >= settings.cluster_threshold))
-    ids = table.ids
-    edges = (
-        (ids[a], ids[b], p)
-        for a, b, p in zip(
-            pairs.left[confident].tolist(),
-            pairs.right[confident].tolist(),
-            pairs.probability[confident].tolist(),
-            strict=True,
-        )
+    name_level = pairs.levels["name"]
+    alias_evidence = (name_level == LEVELS["name"].index("abbreviation")) | (
+        name_level == LEVELS["name"].index("english_pinyin")
+    )
+    strong = np.flatnonzero(
+        joinable & ~alias_evidence & (pairs.probability >= settings.cluster_threshold)
     )
     clusters = cluster_records(
         table.ids,
-        edges,
+        _edges(table.ids, pairs, strong),
         identities=identities,
         regions=regions,
         settings=ClusterSettings(
@@ -242,8 +243,34 @@ def deduplicate(
             max_cluster_size=settings.max_cluster_size,
         ),
     )
+    satellites = {
+        table.ids[index]
+        for index, record in enumerate(records)
+        if not record.analysis.parts.legal_form or record.analysis.keys.latin_key
+    }
+    weak = np.flatnonzero(joinable & alias_evidence)
+    clusters = attach_satellites(
+        clusters,
+        _edges(table.ids, pairs, weak),
+        satellites,
+        identities=identities,
+        regions=regions,
+    )
     seconds["cluster"] = time.perf_counter() - started
     return DedupeResult(table.ids, clusters, pairs, len(left), distinct, seconds)
+
+
+def _edges(ids: list[str], pairs: ScoredPairs, chosen: np.ndarray) -> list[tuple[str, str, float]]:
+    """(id_a, id_b, probability) of the chosen scored pairs."""
+    return [
+        (ids[a], ids[b], p)
+        for a, b, p in zip(
+            pairs.left[chosen].tolist(),
+            pairs.right[chosen].tolist(),
+            pairs.probability[chosen].tolist(),
+            strict=True,
+        )
+    ]
 
 
 def write_atomically(path: Path, rows: Iterator[Sequence[object]], header: Sequence[str]) -> None:

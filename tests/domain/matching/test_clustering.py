@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 import zhengming.domain.matching.clustering as clustering
 from zhengming.domain.matching.clustering import (
     ClusterSettings,
+    attach_satellites,
     cluster_records,
     connected_components,
     pairs_in_same_cluster,
@@ -393,3 +394,55 @@ def test_regions_and_identities_guard_together() -> None:
     )
     assert clusters["a"] == clusters["b"] == clusters["c"]
     assert clusters["d"] == "d"
+
+
+def test_satellite_attaches_to_its_one_strongest_cluster() -> None:
+    clusters = {"full": "full", "variant": "full", "short": "short", "other": "other"}
+    edges = [("short", "variant", 0.85), ("short", "other", 0.81)]
+    result = attach_satellites(clusters, edges, {"short"})
+    assert result == {"full": "full", "variant": "full", "short": "full", "other": "other"}
+
+
+def test_ambiguous_satellite_stays_alone() -> None:
+    clusters = {"a": "a", "b": "b", "short": "short"}
+    edges = [("short", "a", 0.85), ("short", "b", 0.85)]
+    assert attach_satellites(clusters, edges, {"short"})["short"] == "short"
+
+
+def test_satellite_guards_and_satellite_pairs() -> None:
+    clusters = {"a": "a", "s": "s", "t": "t"}
+    edges = [("s", "a", 0.9), ("s", "t", 0.95)]
+    # s and t are both satellites: their edge is ignored; a's credit code conflicts with s's.
+    result = attach_satellites(clusters, edges, {"s", "t"}, identities={"a": "X", "s": "Y"})
+    assert result == {"a": "a", "s": "s", "t": "t"}
+
+
+def test_satellite_relabels_with_the_smallest_id() -> None:
+    result = attach_satellites({"b": "b", "a": "a"}, [("a", "b", 0.9)], {"a"})
+    assert result == {"b": "a", "a": "a"}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 11), st.integers(0, 11), st.floats(0, 1)), max_size=40),
+    st.sets(st.integers(0, 11)),
+    st.lists(st.tuples(st.integers(0, 11), st.integers(0, 11), st.floats(0, 1)), max_size=30),
+)
+def test_satellites_never_merge_two_clusters(
+    strong: list[tuple[int, int, float]],
+    satellite_numbers: set[int],
+    weak: list[tuple[int, int, float]],
+) -> None:
+    ids = [f"r{i:02d}" for i in range(12)]
+    before = cluster_records(ids, [(ids[a], ids[b], p) for a, b, p in strong])
+    satellites = {ids[i] for i in satellite_numbers}
+    after = attach_satellites(before, [(ids[a], ids[b], p) for a, b, p in weak], satellites)
+    # Records that were apart and are not satellites stay apart; only satellites move.
+    for x in ids:
+        for y in ids:
+            if x in satellites or y in satellites:
+                continue
+            assert (before[x] == before[y]) == (after[x] == after[y])
+    moved = {x for x in ids if before[x] != after[x] and x in satellites}
+    for x in moved:
+        assert sum(1 for y in ids if before[y] == before[x]) == 1  # only lone satellites move

@@ -11,8 +11,9 @@ pair of ordinary records:
   region position, legal form), or a sibling with the same 字号.
 * ``homophone``: same 字号 pinyin and same industry (字节跳东科技 / 字节跳动科技).
 * ``abbreviation`` (cross): a short name without legal form meets full names with the same
-  first 字号 character and last core character (浦发银行 -> 上海浦东发展银行股份有限公司: 浦…行);
-  the comparison then *verifies* the abbreviation.
+  first 字号 character and last core character (浦发银行 -> 上海浦东发展银行股份有限公司: 浦…行),
+  or whose 字号 starts with the short name's first two characters (百川股份 -> 江苏百川高科新材料
+  股份有限公司); the comparison then *verifies* the abbreviation.
 * ``english`` (cross): an English name's Latin key meets the pinyin of Chinese 字号
   (SHENZHEN Quanxinhao CO., LTD. -> 全新好).
 * ``uscc``, ``phone``, ``email``: identifiers.
@@ -84,6 +85,9 @@ def blocking_values(record: MatchRecord) -> list[BlockingValue]:
         values.append(("homophone", Side.BOTH, f"{keys.trade_pinyin}|{industry}"))
         values.append(("english", Side.TARGET, keys.trade_pinyin))
     if trade and core:
-        side = Side.TARGET if analysis.parts.legal_form else Side.QUERY
+        full = bool(analysis.parts.legal_form)
+        side = Side.TARGET if full else Side.QUERY
         values.append(("abbreviation", side, trade[0] + core[-1]))
+        # 百川股份 -> 江苏百川高科新材料股份有限公司: a short name often keeps the 字号's start.
+        values.append(("abbreviation", side, "^" + (trade[:2] if full else core[:2])))
     return values

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from itertools import groupby, islice
 from operator import eq, itemgetter
@@ -354,3 +355,77 @@ def _labels(order: list[str], parent: list[int]) -> dict[str, str]:
         if record < label[root]:
             label[root] = record
     return {record: label[root] for record, root in zip(order, roots, strict=True)}
+
+
+def attach_satellites(
+    clusters: Mapping[str, str],
+    edges: Iterable[tuple[str, str, float]],
+    satellites: AbstractSet[str],
+    *,
+    identities: Mapping[str, str] | None = None,
+    regions: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """Attach lone satellites (short and English names) to the cluster of their strongest edge.
+
+    A short name (浦发银行) or an English name is an alias: it may belong to one customer, but
+    must never join two customers into one, which a plain union over its edges would do when it
+    abbreviates two companies' names. So satellites are clustered apart, after the full names:
+    each satellite still alone takes the cluster its strongest edges reach, when they reach only
+    one, its other end is not a satellite, and no credit code or province conflicts; a satellite
+    whose strongest evidence points at two customers stays alone, for a person to decide.
+
+    Returns new labels (the smallest member id of each cluster, as ``cluster_records`` gives).
+
+    Example:
+        >>> attach_satellites(
+        ...     {"full": "full", "short": "short", "other": "other"},
+        ...     [("short", "full", 0.8), ("short", "other", 0.7)],
+        ...     {"short"},
+        ... )
+        {'full': 'full', 'short': 'full', 'other': 'other'}
+    """
+    label = dict(clusters)
+    members: dict[str, list[str]] = {}
+    for record, cluster in label.items():
+        members.setdefault(cluster, []).append(record)
+    guards = [mapping for mapping in (identities, regions) if mapping]
+
+    def conflicts(record: str, cluster: str) -> bool:
+        for mapping in guards:
+            mine = mapping.get(record)
+            if mine and any(
+                (theirs := mapping.get(other)) and theirs != mine for other in members[cluster]
+            ):
+                return True
+        return False
+
+    # Per lone satellite, the clusters its strongest edges reach; it attaches only when that is
+    # one cluster: a short name that abbreviates two companies equally well stays alone.
+    best: dict[str, tuple[float, set[str]]] = {}
+    for a, b, probability in edges:
+        if probability != probability:  # NaN never attaches
+            continue
+        for satellite, anchor in ((a, b), (b, a)):
+            if satellite not in satellites or anchor in satellites:
+                continue
+            if len(members[label[satellite]]) != 1 or conflicts(satellite, label[anchor]):
+                continue
+            top, reached = best.get(satellite, (-1.0, set()))
+            if probability > top:
+                best[satellite] = (probability, {label[anchor]})
+            elif probability == top:
+                reached.add(label[anchor])
+    for satellite in sorted(best):
+        _, reached = best[satellite]
+        if len(reached) != 1:
+            continue
+        (target,) = reached
+        del members[label[satellite]]
+        members[target].append(satellite)
+        label[satellite] = target
+    relabelled: dict[str, str] = {}
+    for group in members.values():
+        smallest = min(group)
+        for record in group:
+            relabelled[record] = smallest
+    return {record: relabelled[record] for record in clusters}
