@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from zhengming.batch.scoring import COMPARISONS, DECISIONS, score_pairs
 from zhengming.domain.matching import LEVELS, MatchRecord, MatchSettings, match_records
+from zhengming.domain.matching.records import normalize_address
 from zhengming.domain.names import analyze_name
 
 NAMES = [
@@ -47,6 +48,10 @@ NAMES = [
 USCC = ["91110113MA01GHE6XA", "91110105MA01GHN16Q", None]
 PHONES = ["+8613800138000", "+8613900139000", None]
 EMAILS = ["a@bytedance.com", None]
+IDS = ["1101051949", "1101051994", "1101051950", "5000000", None]
+BIRTHS = ["19560409", "19560490", "19650409", "19560419", None]
+ADDRESSES = ["北京市朝阳区建国路1号", "北京市朝阳区建国路11号", "上海市浦东新区世纪大道8号", None]
+POSTCODES = ["100020", "200120", None]
 
 
 def make_records(seed: int) -> list[MatchRecord]:
@@ -59,6 +64,10 @@ def make_records(seed: int) -> list[MatchRecord]:
                 analyze_name(name, uscc=uscc),
                 phone=PHONES[rng.integers(len(PHONES))] if rng.random() < 0.3 else None,
                 email=EMAILS[rng.integers(len(EMAILS))] if rng.random() < 0.2 else None,
+                id_number=IDS[rng.integers(len(IDS))],
+                birth_date=BIRTHS[rng.integers(len(BIRTHS))],
+                address=normalize_address(ADDRESSES[rng.integers(len(ADDRESSES))]),
+                postcode=POSTCODES[rng.integers(len(POSTCODES))],
             )
         )
     return records

@@ -35,6 +35,11 @@ from zhengming.domain.matching.clustering import (
     attach_satellites,
     cluster_records,
 )
+from zhengming.domain.matching.records import (
+    normalize_address,
+    normalize_birth_date,
+    normalize_code,
+)
 from zhengming.domain.names import NameAnalysis, analyze_name
 from zhengming.domain.names.regions import NATIONAL_CODE
 from zhengming.errors import BatchError, InvalidInputError
@@ -45,6 +50,20 @@ COLUMN_ROLES: dict[str, tuple[str, ...]] = {
     "uscc": ("uscc", "credit_code", "统一社会信用代码", "信用代码", "社会信用代码"),
     "phone": ("phone", "mobile", "tel", "telephone", "电话", "手机", "联系电话", "手机号"),
     "email": ("email", "e-mail", "mail", "邮箱", "电子邮箱", "电子邮件"),
+    "id_number": (
+        "id_number",
+        "id_no",
+        "soc_sec_id",
+        "ssn",
+        "national_id",
+        "身份证号",
+        "身份证号码",
+        "证件号码",
+        "身份证",
+    ),
+    "birth_date": ("birth_date", "date_of_birth", "dob", "birthday", "出生日期", "生日"),
+    "address": ("address", "address_1", "street_address", "地址", "联系地址", "注册地址", "住址"),
+    "postcode": ("postcode", "postal_code", "zip", "zipcode", "zip_code", "邮编", "邮政编码"),
 }
 
 Progress = Callable[[str, int, int], None]
@@ -153,6 +172,15 @@ def build_records(
     usccs = column(roles["uscc"]) if "uscc" in roles else None
     phones = column(roles["phone"]) if "phone" in roles else None
     emails = column(roles["email"]) if "email" in roles else None
+    others = {
+        role: (column(roles[role]) if role in roles else None, normalize)
+        for role, normalize in (
+            ("id_number", normalize_code),
+            ("birth_date", normalize_birth_date),
+            ("address", normalize_address),
+            ("postcode", normalize_code),
+        )
+    }
     row_keys = [
         (name, (usccs[row] or None) if usccs else None) for row, name in enumerate(table.names)
     ]
@@ -167,6 +195,10 @@ def build_records(
                 analysis,
                 phone=_identifier(phones[row], identifiers.phone_key) if phones else None,
                 email=_identifier(emails[row], identifiers.compact_email) if emails else None,
+                **{
+                    role: normalize(values[row]) if values else None
+                    for role, (values, normalize) in others.items()
+                },
             )
         )
     return records, len(analyses)

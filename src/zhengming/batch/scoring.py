@@ -15,11 +15,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA, Levenshtein
 from rapidfuzz.process import cpdist
 
 from zhengming.domain.matching import Decision, MatchRecord, MatchSettings
-from zhengming.domain.matching.comparisons import LEVELS, is_abbreviation
+from zhengming.domain.matching.comparisons import ADDRESS_SIMILAR, LEVELS, is_abbreviation
 from zhengming.domain.names import NameKind
 from zhengming.domain.names.normalize import fold_standard
 from zhengming.domain.names.regions import NATIONAL_CODE
@@ -73,6 +73,13 @@ class RecordFeatures:
     core_first: Array
     trade_first: Array
     core_text: list[str]
+    id_number: Array
+    birth_date: Array
+    address: Array
+    postcode: Array
+    id_text: list[str | None]
+    birth_text: list[str | None]
+    address_text: list[str | None]
 
     @classmethod
     def of(cls, records: Sequence[MatchRecord]) -> RecordFeatures:
@@ -105,6 +112,13 @@ class RecordFeatures:
             core_first=chars([k.core[:1] or None for k in keys]),
             trade_first=chars([k.trade_name[:1] if k.trade_name else None for k in keys]),
             core_text=[k.core for k in keys],
+            id_number=_Factorizer()([r.id_number for r in records]),
+            birth_date=_Factorizer()([r.birth_date for r in records]),
+            address=_Factorizer()([r.address for r in records]),
+            postcode=_Factorizer()([r.postcode for r in records]),
+            id_text=[r.id_number for r in records],
+            birth_text=[r.birth_date for r in records],
+            address_text=[r.address for r in records],
         )
 
 
@@ -151,6 +165,10 @@ def score_pairs(
         "legal_form": _legal_levels(features, a, b),
         "branch": _branch_levels(features, a, b),
         "contact": _contact_levels(features, a, b),
+        "id_number": _close_levels("id_number", features.id_number, features.id_text, a, b),
+        "birth_date": _close_levels("birth_date", features.birth_date, features.birth_text, a, b),
+        "address": _address_levels(features, a, b),
+        "postcode": _postcode_levels(features, a, b),
     }
     if progress:
         progress("score", len(a), len(a))
@@ -295,4 +313,51 @@ def _contact_levels(f: RecordFeatures, a: Array, b: Array) -> Array:
     level[email] = _level("contact", "email")
     level[phone] = _level("contact", "phone")
     level[phone & email] = _level("contact", "phone_and_email")
+    return level
+
+
+def _unequal_present(codes: Array, a: Array, b: Array) -> tuple[Array, Array]:
+    """(positions where both values are present and differ, both-present mask)."""
+    present = (codes[a] >= 0) & (codes[b] >= 0)
+    return np.flatnonzero(present & (codes[a] != codes[b])), present
+
+
+def _close_levels(
+    comparison: str, codes: Array, texts: list[str | None], a: Array, b: Array
+) -> Array:
+    """equal / close (one typo or swap: OSA distance 1) / missing / different."""
+    level = np.full(len(a), _level(comparison, "missing"), dtype=np.int8)
+    unequal, present = _unequal_present(codes, a, b)
+    level[present] = _level(comparison, "equal")
+    if len(unequal):
+        left = [texts[i] or "" for i in a[unequal].tolist()]
+        right = [texts[i] or "" for i in b[unequal].tolist()]
+        distance = cpdist(left, right, scorer=OSA.distance, workers=-1)
+        level[unequal] = np.where(
+            distance <= 1, _level(comparison, "close"), _level(comparison, "different")
+        )
+    return level
+
+
+def _address_levels(f: RecordFeatures, a: Array, b: Array) -> Array:
+    level = np.full(len(a), _level("address", "missing"), dtype=np.int8)
+    unequal, present = _unequal_present(f.address, a, b)
+    level[present] = _level("address", "equal")
+    if len(unequal):
+        left = [f.address_text[i] or "" for i in a[unequal].tolist()]
+        right = [f.address_text[i] or "" for i in b[unequal].tolist()]
+        similarity = cpdist(left, right, scorer=Levenshtein.normalized_similarity, workers=-1)
+        level[unequal] = np.where(
+            similarity >= ADDRESS_SIMILAR,
+            _level("address", "similar"),
+            _level("address", "different"),
+        )
+    return level
+
+
+def _postcode_levels(f: RecordFeatures, a: Array, b: Array) -> Array:
+    level = np.full(len(a), _level("postcode", "missing"), dtype=np.int8)
+    unequal, present = _unequal_present(f.postcode, a, b)
+    level[present] = _level("postcode", "equal")
+    level[unequal] = _level("postcode", "different")
     return level

@@ -5,7 +5,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import zhengming
-from zhengming.domain.matching import LEVELS, MatchSettings
+from zhengming.domain.matching import LEVELS, MatchRecord, MatchSettings, match_records
+from zhengming.domain.matching.records import normalize_birth_date
 
 HEAD = "北京字节跳动科技有限公司"
 
@@ -92,3 +93,28 @@ def test_probability_is_a_probability(a: str) -> None:
 
 def test_namesakes_are_not_the_same_person_on_name_alone() -> None:
     assert zhengming.match("张伟", "张伟").decision.value == "different"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("1956-4-9", "19560409"),
+        ("1956年4月9日", "19560409"),
+        ("1956/04/09", "19560409"),
+        ("19560409", "19560409"),
+        ("", None),
+    ],
+)
+def test_birth_dates_normalize(raw: str, expected: str | None) -> None:
+    assert normalize_birth_date(raw) == expected
+
+
+def test_people_match_on_name_and_identifiers() -> None:
+    def person(name: str, **identifiers: str) -> MatchRecord:
+        return MatchRecord(zhengming.normalize(name), **identifiers)
+
+    a = person("张伟", id_number="1101051949", birth_date="19560409")
+    same = person("张伟", id_number="1101051994", birth_date="19560409")  # one swap in the ID
+    namesake = person("张伟", id_number="5000000", birth_date="19650409")
+    assert match_records(a, same).decision.value == "same"
+    assert match_records(a, namesake).decision.value == "different"

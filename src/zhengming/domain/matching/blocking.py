@@ -16,7 +16,7 @@ pair of ordinary records:
   股份有限公司); the comparison then *verifies* the abbreviation.
 * ``english`` (cross): an English name's Latin key meets the pinyin of Chinese 字号
   (SHENZHEN Quanxinhao CO., LTD. -> 全新好).
-* ``uscc``, ``phone``, ``email``: identifiers.
+* ``uscc``, ``phone``, ``email``, ``id_number``, ``birth_date``: identifiers.
 
 Blocks larger than ``MatchSettings.max_block_size`` are skipped for that rule only.
 """
@@ -49,6 +49,8 @@ BLOCKING_RULES = (
     "uscc",
     "phone",
     "email",
+    "id_number",
+    "birth_date",
 )
 
 BlockingValue = tuple[str, Side, str]
@@ -65,6 +67,10 @@ def blocking_values(record: MatchRecord) -> list[BlockingValue]:
         values.append(("phone", Side.BOTH, record.phone))
     if record.email:
         values.append(("email", Side.BOTH, record.email))
+    if record.id_number:
+        values.append(("id_number", Side.BOTH, record.id_number))
+    if record.birth_date:
+        values.append(("birth_date", Side.BOTH, record.birth_date))
     if not analysis.usable or not analysis.standard_name:
         return values
     keys = analysis.keys

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA, Levenshtein
 
 from zhengming.domain.matching.records import MatchRecord
 from zhengming.domain.names import NameAnalysis, NameKind
@@ -44,8 +44,14 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "branch": ("none", "same_branch", "head_and_branch", "different_branches"),
     "uscc": ("equal", "missing", "conflict"),
     "contact": ("phone_and_email", "phone", "email", "missing", "different"),
+    "id_number": ("equal", "close", "missing", "different"),
+    "birth_date": ("equal", "close", "missing", "different"),
+    "address": ("equal", "similar", "missing", "different"),
+    "postcode": ("equal", "missing", "different"),
 }
 _SIMILAR = 0.85
+#: Addresses at least this similar (Levenshtein, Unicode characters) are `similar`.
+ADDRESS_SIMILAR = 0.8
 
 
 def compare_names(a: NameAnalysis, b: NameAnalysis) -> Comparison:
@@ -171,6 +177,42 @@ def compare_contacts(a: MatchRecord, b: MatchRecord) -> Comparison:
     return Comparison("contact", level)
 
 
+def _close_codes(level_name: str, a: str | None, b: str | None) -> Comparison:
+    """Equal; `close` when one typo or one swap of neighbours apart (19560409 / 19560490)."""
+    if not a or not b:
+        return Comparison(level_name, "missing")
+    if a == b:
+        return Comparison(level_name, "equal")
+    return Comparison(level_name, "close" if OSA.distance(a, b) <= 1 else "different")
+
+
+def compare_id_numbers(a: MatchRecord, b: MatchRecord) -> Comparison:
+    """ID numbers (身份证号 and others): equal, one typo apart, or different."""
+    return _close_codes("id_number", a.id_number, b.id_number)
+
+
+def compare_birth_dates(a: MatchRecord, b: MatchRecord) -> Comparison:
+    """Birth dates as YYYYMMDD: equal, one typo apart, or different."""
+    return _close_codes("birth_date", a.birth_date, b.birth_date)
+
+
+def compare_addresses(a: MatchRecord, b: MatchRecord) -> Comparison:
+    """Folded addresses: equal, similar (typos, abbreviations), or different."""
+    if not a.address or not b.address:
+        return Comparison("address", "missing")
+    if a.address == b.address:
+        return Comparison("address", "equal")
+    similar = Levenshtein.normalized_similarity(a.address, b.address) >= ADDRESS_SIMILAR
+    return Comparison("address", "similar" if similar else "different")
+
+
+def compare_postcodes(a: MatchRecord, b: MatchRecord) -> Comparison:
+    """Postcodes: equal or different."""
+    if not a.postcode or not b.postcode:
+        return Comparison("postcode", "missing")
+    return Comparison("postcode", "equal" if a.postcode == b.postcode else "different")
+
+
 def compare_all(a: NameAnalysis | MatchRecord, b: NameAnalysis | MatchRecord) -> list[Comparison]:
     """Every comparison for a pair, in a fixed order."""
     ra = a if isinstance(a, MatchRecord) else MatchRecord(a)
@@ -183,4 +225,8 @@ def compare_all(a: NameAnalysis | MatchRecord, b: NameAnalysis | MatchRecord) ->
         compare_legal_forms(na, nb),
         compare_branches(na, nb),
         compare_contacts(ra, rb),
+        compare_id_numbers(ra, rb),
+        compare_birth_dates(ra, rb),
+        compare_addresses(ra, rb),
+        compare_postcodes(ra, rb),
     ]

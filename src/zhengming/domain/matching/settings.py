@@ -48,6 +48,10 @@ def _default_weights() -> dict[str, dict[str, float]]:
             "missing": 0.0,
             "different": -1.0,
         },
+        "id_number": {"equal": 12.0, "close": 6.0, "missing": 0.0, "different": -8.0},
+        "birth_date": {"equal": 7.0, "close": 3.0, "missing": 0.0, "different": -6.0},
+        "address": {"equal": 5.0, "similar": 3.0, "missing": 0.0, "different": -2.0},
+        "postcode": {"equal": 3.0, "missing": 0.0, "different": -2.0},
     }
 
 
