@@ -58,6 +58,7 @@ class RecordFeatures:
     trade_pinyin: Array
     latin: Array
     latin_head: Array
+    token: Array
     trade: Array
     industry: Array
     individual: Array
@@ -97,6 +98,7 @@ class RecordFeatures:
             trade_pinyin=pinyin([k.trade_pinyin or None for k in keys]),
             latin=pinyin([k.latin_key or None for k in keys]),
             latin_head=pinyin([k.latin_head or None for k in keys]),
+            token=_Factorizer()([k.token_key for k in keys]),
             trade=_Factorizer()([k.trade_name or None for k in keys]),
             industry=_Factorizer()([p.industry or "" for p in parts]),
             individual=np.array([a.kind is NameKind.INDIVIDUAL for a in analyses], dtype=bool),
@@ -172,7 +174,12 @@ def score_pairs(
     }
     if progress:
         progress("score", len(a), len(a))
-    individuals = features.individual[a] & features.individual[b]
+    # is_person_pair, over arrays
+    individuals = (
+        (features.individual[a] | features.individual[b])
+        & features.no_legal_form[a]
+        & features.no_legal_form[b]
+    )
     weights: dict[str, Array] = {}
     total = np.full(len(a), settings.prior_weight, dtype=np.float64)
     for comparison in COMPARISONS:
@@ -181,9 +188,10 @@ def score_pairs(
         )
         weight = table[levels[comparison]]
         if comparison == "name":
-            weight = np.where(
-                individuals, np.minimum(weight, settings.person_name_weight_cap), weight
+            bounded = np.clip(
+                weight, settings.person_name_weight_floor, settings.person_name_weight_cap
             )
+            weight = np.where(individuals, bounded, weight)
         weights[comparison] = weight
         total += weight
     probability = 1.0 / (1.0 + np.exp2(-total))
@@ -222,7 +230,8 @@ def _name_levels(records: Sequence[MatchRecord], f: RecordFeatures, a: Array, b:
 
     assign(f.exact[a] == f.exact[b], "exact")
     assign(f.name_key[a] == f.name_key[b], "same_key")
-    assign(f.core[a] == f.core[b], "same_core")
+    same_tokens = (f.token[a] == f.token[b]) & (f.token[a] >= 0)
+    assign((f.core[a] == f.core[b]) | same_tokens, "same_core")
     no_latin = (f.latin[a] < 0) & (f.latin[b] < 0)
     same_pinyin = (f.trade_pinyin[a] == f.trade_pinyin[b]) & (f.trade_pinyin[a] >= 0) & no_latin
     people = f.individual[a] & f.individual[b]

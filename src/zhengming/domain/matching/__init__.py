@@ -1,10 +1,10 @@
 """Matching: are two customer names the same customer, and why."""
 
-from zhengming.domain.matching.comparisons import LEVELS, Comparison, compare_all
+from zhengming.domain.matching.comparisons import LEVELS, Comparison, compare_all, is_person_pair
 from zhengming.domain.matching.records import MatchRecord
 from zhengming.domain.matching.scoring import Decision, Evidence, MatchResult, score
 from zhengming.domain.matching.settings import MatchSettings
-from zhengming.domain.names import NameAnalysis, NameKind
+from zhengming.domain.names import NameAnalysis
 
 __all__ = [
     "LEVELS",
@@ -25,7 +25,7 @@ def match_records(
     a: MatchRecord, b: MatchRecord, *, settings: MatchSettings | None = None
 ) -> MatchResult:
     """Compare two records (names with their identifiers) and score the comparisons."""
-    people = a.analysis.kind is NameKind.INDIVIDUAL and b.analysis.kind is NameKind.INDIVIDUAL
+    people = is_person_pair(a.analysis, b.analysis)
     return score(compare_all(a, b), settings or _DEFAULT_SETTINGS, individuals=people)
 
 

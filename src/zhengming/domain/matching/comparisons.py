@@ -61,7 +61,7 @@ def compare_names(a: NameAnalysis, b: NameAnalysis) -> Comparison:
         level = "exact"
     elif ka.name_key == kb.name_key:
         level = "same_key"
-    elif ka.core == kb.core:
+    elif ka.core == kb.core or (ka.token_key and ka.token_key == kb.token_key):
         level = "same_core"
     elif _same_pinyin(a, b):
         level = "same_pinyin"
@@ -211,6 +211,16 @@ def compare_postcodes(a: MatchRecord, b: MatchRecord) -> Comparison:
     if not a.postcode or not b.postcode:
         return Comparison("postcode", "missing")
     return Comparison("postcode", "equal" if a.postcode == b.postcode else "different")
+
+
+def is_person_pair(a: NameAnalysis, b: NameAnalysis) -> bool:
+    """A pair about people: one is a person and neither carries a company's legal form.
+
+    A typo can hide a name's kind (sopihe nguyen is not recognised as a person), so one side
+    recognised is enough; a registered company name on either side is not.
+    """
+    person = a.kind is NameKind.INDIVIDUAL or b.kind is NameKind.INDIVIDUAL
+    return person and not a.parts.legal_form and not b.parts.legal_form
 
 
 def compare_all(a: NameAnalysis | MatchRecord, b: NameAnalysis | MatchRecord) -> list[Comparison]:

@@ -64,7 +64,9 @@ def score(
     def weight(comparison: Comparison) -> float:
         value = settings.weights[comparison.comparison][comparison.level]
         if individuals and comparison.comparison == "name":
-            return min(value, settings.person_name_weight_cap)
+            return max(
+                min(value, settings.person_name_weight_cap), settings.person_name_weight_floor
+            )
         return value
 
     evidence = tuple(Evidence(c.comparison, c.level, weight(c)) for c in comparisons)

@@ -93,6 +93,11 @@ class MatchSettings(BaseModel):
         description="most a name can prove when both records are individuals: many people share "
         "a name (张伟), so a phone, e-mail or ID number must agree too",
     )
+    person_name_weight_floor: float = Field(
+        default=-6.0,
+        description="least a name can count when both records are individuals: names are typed "
+        "with typos and nicknames, so identifiers that agree can outweigh a differing name",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Self:

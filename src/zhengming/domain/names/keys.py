@@ -51,6 +51,7 @@ class MatchKeys:
     trade_initials: str | None
     latin_key: str | None
     latin_head: str | None
+    token_key: str | None  # Latin names: tokens in sorted order (Smith John = John Smith)
     region_code: str | None
     legal_form_group: str | None
 
@@ -200,6 +201,9 @@ def build_keys(
         trade_initials=trade_initials or None,
         latin_key=latin,
         latin_head=latin_head,
+        token_key=None
+        if has_han
+        else " ".join(sorted(_LATIN_SPLIT.split(standard.casefold()))).strip() or None,
         region_code=parts.region_code,
         legal_form_group=legal_group,
     )
