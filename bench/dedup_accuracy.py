@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
-import importlib.metadata
 import json
 import os
 import platform
@@ -56,6 +55,7 @@ from _dedup_eval import (
     build_patstat,
     write_inputs,
 )
+from _machine import cpu_model, version_of
 from _peers import PeerNormalizer, cluster_pairs, rapidfuzz_pairs, run_floor, run_splink
 
 DEFAULT_OUT_DIR = Path(__file__).resolve().parent / "out" / "dedup"
@@ -395,23 +395,6 @@ def report_kinds(evalset: EvalSet, rows: Sequence[ToolRow]) -> str:
     return "### Recall per kind (same cluster as the current full name)\n\n" + markdown_table(
         header, table
     )
-
-
-def version_of(dist: str) -> str:
-    try:
-        return importlib.metadata.version(dist)
-    except importlib.metadata.PackageNotFoundError:
-        return "not installed"
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def report_header(args: argparse.Namespace, dedupe_status: str) -> str:

@@ -48,8 +48,9 @@ import pandas as pd
 
 import zhengming
 from _data import SharedDataNotFoundError
+from _machine import cpu_model, version_of
 from _speed_data import FULL_SIZE, SpeedRecords, build_speed_records
-from dedup_accuracy import PairScores, cpu_model, markdown_table, pairwise_scores, version_of
+from dedup_accuracy import PairScores, markdown_table, pairwise_scores
 
 DEFAULT_OUT_DIR = Path(__file__).resolve().parent / "out" / "speed"
 GNU_TIME = Path("/usr/bin/time")

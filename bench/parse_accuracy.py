@@ -49,6 +49,7 @@ from _data import (
     load_listed_entities,
     load_registrations,
 )
+from _machine import cpu_model, version_of
 
 DEFAULT_OUT_DIR = Path(__file__).resolve().parent / "out"
 SPEED_NAMES = 100_000
@@ -640,23 +641,6 @@ def _width(text: str) -> int:
 
 def pct(part: int | float, whole: int) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "n/a"
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def version_of(dist: str) -> str:
-    try:
-        return importlib.metadata.version(dist)
-    except importlib.metadata.PackageNotFoundError:
-        return "not installed"
 
 
 def report_header(peers: Peers) -> str:
