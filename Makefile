@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint format bench lexicons docs clean
+.PHONY: run test lint format bench bench-speed lexicons docs clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -31,16 +31,22 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests bench scripts
 	$(BIN)/ruff format src tests bench scripts
 
-## bench: accuracy and speed figures against the peers (needs ../shared/data)
+## bench: accuracy figures against the peers (needs ../shared/data; a few minutes)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/parse_accuracy.py
+	$(BIN)/python bench/dedup_accuracy.py
+
+## bench-speed: 1,000,000 records end to end against Splink (long: tens of minutes)
+bench-speed: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python bench/dedup_speed.py
 
 ## lexicons: rebuild the shipped lexicons from ../shared/data
 lexicons: $(STAMP)
 	$(BIN)/python scripts/build_lexicons.py
 
-## docs: regenerate the CLI reference (tests fail when it drifts)
+## docs: regenerate the reference pages in docs/reference (tests fail when they drift)
 docs: $(STAMP)
 	$(BIN)/python scripts/generate_docs.py
 
