@@ -90,10 +90,12 @@ def blocking_values(record: MatchRecord) -> list[BlockingValue]:
         industry = analysis.parts.industry or ""
         values.append(("homophone", Side.BOTH, f"{keys.trade_pinyin}|{industry}"))
         values.append(("english", Side.TARGET, keys.trade_pinyin))
-    if trade and core:
-        full = bool(analysis.parts.legal_form)
+    full = bool(analysis.parts.legal_form)
+    # A short name may read as a person's name (安博通, 利亚德) and have no 字号: its core serves.
+    head = trade if full else (trade or core)
+    if head and core:
         side = Side.TARGET if full else Side.QUERY
-        values.append(("abbreviation", side, trade[0] + core[-1]))
+        values.append(("abbreviation", side, head[0] + core[-1]))
         # 百川股份 -> 江苏百川高科新材料股份有限公司: a short name often keeps the 字号's start.
-        values.append(("abbreviation", side, "^" + (trade[:2] if full else core[:2])))
+        values.append(("abbreviation", side, "^" + (head[:2] if full else core[:2])))
     return values
