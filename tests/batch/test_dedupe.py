@@ -290,3 +290,19 @@ def test_oversized_blocks_of_strong_keys_are_linked_as_a_star() -> None:
     same: list[BlockingValue] = [("name_key", Side.BOTH, "k")]
     pairs = pairs_of([same] * 6, ("name_key",), 3)
     assert pairs == [(0, 1), (0, 2), (0, 3), (0, 4), (0, 5)]
+
+
+def test_analysis_restores_the_garbage_collector() -> None:
+    import gc
+
+    from zhengming.batch.dedupe import analyse_distinct
+
+    assert gc.isenabled()
+    analyse_distinct([("北京字节跳动科技有限公司", None)], workers=1)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        analyse_distinct([("北京字节跳动科技有限公司", None)], workers=1)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
