@@ -71,7 +71,6 @@ _COMMA_WITHOUT_SPACE = re.compile(r",(?=[A-Za-z])")
 # Categories that are never part of a name: controls, format characters (zero-width, bidi
 # marks), private use, unassigned, and the symbol classes emoji and ornaments live in.
 _DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cn", "Cs", "So", "Sk", "Me"})
-_KEPT_SYMBOLS = frozenset("&+/·'-.,")
 _KEY_DROPPED = re.compile(r"[\s()（）.,&'\-/+·]+")
 
 
@@ -189,8 +188,3 @@ def fold_for_key(text: str) -> str:
 def fold_standard(text: str) -> str:
     """:func:`fold_for_key` for text that is already a standard name (NFKC'd and simplified)."""
     return _KEY_DROPPED.sub("", text.casefold())
-
-
-def is_ordinary_symbol(char: str) -> bool:
-    """Whether a non-letter, non-digit character may stand in a standard name."""
-    return char in _KEPT_SYMBOLS or char in "()（） "

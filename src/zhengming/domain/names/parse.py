@@ -251,7 +251,6 @@ def segment_trade_and_industry(text: str) -> tuple[str, str]:
 # --- Latin-script (English) company names -------------------------------------------------
 
 _LATIN_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'&\-]*|&")
-_LATIN_STOPWORDS = frozenset({"the", "and", "&", "of"})
 
 
 def _latin_tokens(text: str) -> list[str]:
