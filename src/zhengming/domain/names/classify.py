@@ -13,7 +13,7 @@ from enum import StrEnum
 from functools import lru_cache
 
 from zhengming.domain.names import lexicon
-from zhengming.domain.names.normalize import HAN_CHAR
+from zhengming.domain.names.normalize import HAN_CHAR, HTML_TAG
 
 _HAN_ONLY = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+\Z")
 _TRANSLITERATED = re.compile(r"[\u4e00-\u9fff]+(?:·[\u4e00-\u9fff]+)+\Z")
@@ -23,7 +23,6 @@ _LATIN_TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "mada
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*\.?")
 # Two-character names need a common surname to count as a person (平安, 万科 are brands).
 _COMMON_SURNAME_FREQUENCY = 100
-_HTML_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 # Characters no registered name contains; a name with them is not classified until it is fixed.
 _SUSPICIOUS = re.compile(r"[<>;=\"`{}\\|$%^~]|--")
 
@@ -120,7 +119,7 @@ def classify_name(standard: str) -> Classification:
         return Classification(NameKind.UNKNOWN, reason="no_letters")
     if standard.casefold() in lexicon.placeholders():
         return Classification(NameKind.UNKNOWN, reason="placeholder")
-    if _HTML_TAG.search(standard) or _SUSPICIOUS.search(standard):
+    if HTML_TAG.search(standard) or _SUSPICIOUS.search(standard):
         return Classification(NameKind.UNKNOWN, reason="suspicious")
     if standard in _legal_form_words():
         return Classification(NameKind.UNKNOWN, reason="legal_form_only")

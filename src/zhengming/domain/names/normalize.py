@@ -71,6 +71,8 @@ _COMMA_WITHOUT_SPACE = re.compile(r",(?=[A-Za-z])")
 # Categories that are never part of a name: controls, format characters (zero-width, bidi
 # marks), private use, unassigned, and the symbol classes emoji and ornaments live in.
 _DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cn", "Cs", "So", "Sk", "Me"})
+#: A markup tag (<b>, </script>): names carrying one are reported, never parsed as written.
+HTML_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 _KEY_DROPPED = re.compile(r"[\s()（）.,&'\-/+·]+")
 
 

@@ -86,8 +86,8 @@ _COMPANY_FORM = re.compile(
 _PARTNERSHIP = ("（有限合伙）", "（普通合伙）", "（特殊普通合伙）")
 _PARTNERSHIP_UNITS = ("合伙企业", "事务所", "中心", "企业", "工作室")
 _GROUP_MARKS = ("（集团）", "集团")
-STOCK_STATUS_PREFIX = r"(?:\*?S?\*?ST|PT)(?=[\u4e00-\u9fff])"
-_STOCK_STATUS = re.compile(f"^{STOCK_STATUS_PREFIX}")
+#: Stock-status prefixes of listed short names (*ST国华, PT金田): they name no company.
+STOCK_STATUS = re.compile(r"^(?:\*?S?\*?ST|PT)(?=[\u4e00-\u9fff])")
 _SHARE_CLASS = re.compile(r"(?<=[\u4e00-\u9fff])[AB]$")
 _ORDINAL = re.compile(r"第[一二三四五六七八九十百零〇0-9]+$")
 _BRACKETED = re.compile(r"（([^（）]+)）")
@@ -108,7 +108,7 @@ def parse_company_name(standard: str) -> NameParts:
     head, legal_form, legal_class = _split_legal_form(parent)
     if not legal_form:
         # Stock short names: *ST国华, 万科A. The status prefix and share class name no company.
-        head = _STOCK_STATUS.sub("", _SHARE_CLASS.sub("", head)) or head
+        head = STOCK_STATUS.sub("", _SHARE_CLASS.sub("", head)) or head
     region, trade_name, industry = _split_head(head)
     return NameParts(
         region=region.text.strip("（）") if region else None,

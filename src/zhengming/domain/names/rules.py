@@ -17,8 +17,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from zhengming.domain.names.classify import Classification, NameKind
-from zhengming.domain.names.normalize import Change, StandardizedName
-from zhengming.domain.names.parse import STOCK_STATUS_PREFIX, NameParts
+from zhengming.domain.names.normalize import HTML_TAG, Change, StandardizedName
+from zhengming.domain.names.parse import STOCK_STATUS, NameParts
 
 
 class Severity(StrEnum):
@@ -212,9 +212,7 @@ class Problem:
         }
 
 
-_STOCK_STATUS = re.compile(f"^{STOCK_STATUS_PREFIX}")
 _ALLOWED_SYMBOLS = frozenset("()（）&+/·'-., ")
-_HTML_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 _NAMED_SCRIPTS_OK = ("LATIN", "CJK")
 
 
@@ -257,7 +255,7 @@ def _stray_symbols(text: str) -> str:
 
 
 def _without_stray_symbols(text: str) -> str:
-    cleaned = _HTML_TAG.sub("", text)
+    cleaned = HTML_TAG.sub("", text)
     cleaned = "".join(c for c in cleaned if c.isalnum() or c in _ALLOWED_SYMBOLS)
     return re.sub(r"\s+", " ", cleaned).strip()
 
@@ -307,7 +305,7 @@ def check_name(
     if len(text) < settings.min_length:
         problems.add("name.too_short", limit=settings.min_length)
 
-    stray = _stray_symbols(_STOCK_STATUS.sub("", text))
+    stray = _stray_symbols(STOCK_STATUS.sub("", text))
     if stray:
         problems.add("name.stray_symbols", _without_stray_symbols(text) or None, symbols=stray)
     changes = standardized.changes
