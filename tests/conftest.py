@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.support.postgres import PostgresCluster, PostgresNotInstalledError
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("ZHENGMING_SHARED_DATA", REPO.parent / "shared" / "data"))
@@ -18,3 +22,25 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip("../shared/data is not available")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    """One throwaway PostgreSQL for the session; skipped where it is not installed, except in CI.
+
+    CI sets ZHENGMING_REQUIRE_POSTGRES=1 so that the database tests can never silently skip there.
+    """
+    try:
+        cluster = PostgresCluster.start()
+    except PostgresNotInstalledError as exc:
+        if os.environ.get("ZHENGMING_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"ZHENGMING_REQUIRE_POSTGRES=1, but {exc}", pytrace=False)
+        pytest.skip(f"PostgreSQL is not installed ({exc})")
+    with cluster:
+        yield cluster
+
+
+@pytest.fixture
+def postgres_url(postgres_cluster: PostgresCluster) -> str:
+    """SQLAlchemy URL of a new, empty database: tests never see each other's rows."""
+    return postgres_cluster.create_database(f"test_{uuid.uuid4().hex}")

@@ -12,8 +12,17 @@ the two identical.
      │    ├── UnusableNameError         name.unusable
      │    ├── InvalidIdentifierError    identifier.invalid
      │    ├── ColumnNotFoundError       input.column_not_found
-     │    └── DuplicateIdError          input.duplicate_id
+     │    ├── DuplicateIdError          input.duplicate_id
+     │    └── NamingRuleError           name.rule_violation
+     ├── NotFoundError                  not_found
+     ├── ConflictError                  conflict
+     │    ├── DuplicateCustomerError    customer.duplicate
+     │    ├── PossibleDuplicateError    customer.possible_duplicate
+     │    ├── VersionConflictError      customer.version_conflict
+     │    └── InvalidStateError         customer.invalid_state
+     ├── PermissionDeniedError          access.denied
      ├── SettingsError                  settings.invalid
+     ├── StorageError                   storage.failed
      ├── BatchError                     batch.failed
      └── DataFileError                  data_file.invalid
 """
@@ -77,11 +86,71 @@ class DuplicateIdError(InvalidInputError):
     code = "input.duplicate_id"
 
 
+class NamingRuleError(InvalidInputError):
+    """A name breaks a naming rule of severity ``error``; ``details`` lists the problems and
+    the suggested standard form."""
+
+    code = "name.rule_violation"
+
+
+class NotFoundError(ZhengmingError):
+    """The customer (or other record) asked for does not exist."""
+
+    code = "not_found"
+    http_status = 404
+
+
+class ConflictError(ZhengmingError):
+    """The request conflicts with what is stored; nothing was changed."""
+
+    code = "conflict"
+    http_status = 409
+
+
+class DuplicateCustomerError(ConflictError):
+    """The customer is already registered (decision ``same``); ``details`` names the existing
+    customer number and its owner."""
+
+    code = "customer.duplicate"
+
+
+class PossibleDuplicateError(ConflictError):
+    """Likely duplicates exist; registering anyway needs an explicit confirmation with a reason."""
+
+    code = "customer.possible_duplicate"
+
+
+class VersionConflictError(ConflictError):
+    """The record changed since the caller read it (optimistic locking); reload and retry."""
+
+    code = "customer.version_conflict"
+
+
+class InvalidStateError(ConflictError):
+    """The operation does not apply to the record in its current status (e.g. a merged tombstone)."""
+
+    code = "customer.invalid_state"
+
+
+class PermissionDeniedError(ZhengmingError):
+    """The acting user may not see or change this record."""
+
+    code = "access.denied"
+    http_status = 403
+
+
 class SettingsError(ZhengmingError):
     """A settings or rules file is missing, unreadable or inconsistent."""
 
     code = "settings.invalid"
     http_status = 500
+
+
+class StorageError(ZhengmingError):
+    """The database could not be reached, upgraded or written; the transaction was rolled back."""
+
+    code = "storage.failed"
+    http_status = 503
 
 
 class BatchError(ZhengmingError):

@@ -11,10 +11,9 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import Annotated, Any, NoReturn
 
 import typer
-from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from rich.progress import Progress as RichProgress
 from rich.progress import TaskID
@@ -31,9 +30,9 @@ from zhengming.batch.dedupe import (
 from zhengming.batch.tables import read_table
 from zhengming.domain.matching import MatchSettings
 from zhengming.domain.names import NameAnalysis, RuleSettings
-from zhengming.errors import InvalidInputError, SettingsError, ZhengmingError
+from zhengming.errors import InvalidInputError, ZhengmingError
+from zhengming.settings import load_settings_file
 
-SettingsModel = TypeVar("SettingsModel", bound=BaseModel)
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_UNUSABLE_INPUT = 2
@@ -65,23 +64,8 @@ def _fail(error: ZhengmingError, *, as_json: bool) -> NoReturn:
     raise typer.Exit(code)
 
 
-def _load_settings(path: Path, model: type[SettingsModel], what: str) -> SettingsModel:
-    """A settings model from a JSON file; unreadable or invalid files are SettingsErrors."""
-    try:
-        return model.model_validate_json(path.read_bytes())
-    except OSError as exc:
-        raise SettingsError(
-            f"无法读取设置文件 / cannot read {what}: {path}", details={"path": str(path)}
-        ) from exc
-    except ValidationError as exc:
-        raise SettingsError(
-            f"设置文件无效 / invalid {what}: {path}",
-            details={"path": str(path), "errors": json.loads(exc.json())},
-        ) from exc
-
-
 def _load_rules(path: Path | None) -> RuleSettings | None:
-    return None if path is None else _load_settings(path, RuleSettings, "rules file")
+    return None if path is None else load_settings_file(path, RuleSettings, "rules file")
 
 
 def _print_json(data: dict[str, Any]) -> None:
@@ -241,7 +225,9 @@ def dedupe(
 
 def _load_match_settings(path: Path | None) -> MatchSettings:
     return (
-        MatchSettings() if path is None else _load_settings(path, MatchSettings, "match settings")
+        MatchSettings()
+        if path is None
+        else load_settings_file(path, MatchSettings, "match settings")
     )
 
 

@@ -1,0 +1,55 @@
+"""Builds the services from settings. Nothing happens at import time.
+
+Front doors call :func:`build_services` once (per process) and hand the result to their adapters;
+tests build their own with a temporary database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from zhengming.domain.matching import MatchSettings
+from zhengming.domain.names import RuleSettings
+from zhengming.services.customers import CustomerService
+from zhengming.services.search import SearchService
+from zhengming.settings import Settings, load_settings_file
+from zhengming.storage.database import Database
+
+
+@dataclass
+class Services:
+    """Everything a front door needs."""
+
+    settings: Settings
+    database: Database
+    customers: CustomerService
+    search: SearchService
+
+    def close(self) -> None:
+        self.database.dispose()
+
+
+def build_services(settings: Settings | None = None, *, upgrade: bool = True) -> Services:
+    """Services on the configured database; ``upgrade`` applies pending migrations first."""
+    settings = settings or Settings()
+    database = Database(settings.resolved_database_url)
+    if upgrade:
+        database.upgrade()
+    rules = (
+        load_settings_file(settings.rules_file, RuleSettings, "rules file")
+        if settings.rules_file
+        else None
+    )
+    match_settings = (
+        load_settings_file(settings.match_settings_file, MatchSettings, "match settings")
+        if settings.match_settings_file
+        else MatchSettings()
+    )
+    customers = CustomerService(
+        database.unit_of_work,
+        rules=rules,
+        match_settings=match_settings,
+        number_pattern=settings.customer_number_pattern,
+    )
+    search = SearchService(database.unit_of_work, analyze=customers.analyze)
+    return Services(settings, database, customers, search)

@@ -1,0 +1,1 @@
+"""Test-only infrastructure (throwaway servers and the like); never imported by the package."""
