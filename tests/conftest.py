@@ -1,4 +1,4 @@
-"""Shared test fixtures: where the development data lives, and skipping when it is absent."""
+"""Shared test fixtures: the development data (skipped when absent) and the two databases."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from tests.support.postgres import PostgresCluster, PostgresNotInstalledError
+from zhengming.bootstrap import Services, build_services
+from zhengming.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("ZHENGMING_SHARED_DATA", REPO.parent / "shared" / "data"))
@@ -44,3 +46,20 @@ def postgres_cluster() -> Iterator[PostgresCluster]:
 def postgres_url(postgres_cluster: PostgresCluster) -> str:
     """SQLAlchemy URL of a new, empty database: tests never see each other's rows."""
     return postgres_cluster.create_database(f"test_{uuid.uuid4().hex}")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """One repository test suite on both databases: an empty SQLite file, then PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'zhengming.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+@pytest.fixture
+def services(database_url: str, tmp_path: Path) -> Iterator[Services]:
+    """The services on a fresh, migrated database (SQLite and PostgreSQL)."""
+    built = build_services(Settings(data_dir=tmp_path, database_url=database_url))
+    yield built
+    built.close()

@@ -162,7 +162,7 @@ class CustomerService:
             candidates = find_duplicates(
                 store, record, actor=actor, settings=self.match_settings, analyze=self.analyze
             )
-            _refuse_duplicates(candidates, confirm_reason=data.confirm_reason)
+            _refuse_duplicates(candidates, confirm_reason=data.confirm_reason, uscc=uscc)
             now = _now()
             number = format_customer_number(
                 self.number_pattern, store.next_value("customer_no"), now.date()
@@ -542,9 +542,15 @@ _ACTIONS = {
 
 
 def _refuse_duplicates(
-    candidates: Sequence[DuplicateCandidate], *, confirm_reason: str | None
+    candidates: Sequence[DuplicateCandidate],
+    *,
+    confirm_reason: str | None,
+    uscc: str | None = None,
 ) -> None:
-    same = [c for c in candidates if c.decision is Decision.SAME]
+    # One credit code is one legal entity, whatever the names say.
+    same = [
+        c for c in candidates if c.decision is Decision.SAME or (uscc and c.customer.uscc == uscc)
+    ]
     if same:
         first = same[0]
         raise DuplicateCustomerError(

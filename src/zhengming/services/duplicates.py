@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -131,7 +131,12 @@ def find_duplicates(
         if customer.status is CustomerStatus.MERGED:
             continue
         best = _best_name(record, customer, hit_names.get(customer.id, set()), settings, analyze)
-        if best is None or best[1].decision is Decision.DIFFERENT:
+        if best is None:
+            continue
+        if record.analysis.uscc and record.analysis.uscc == customer.uscc:
+            # One valid credit code is one legal entity, however different the names look.
+            best = (best[0], replace(best[1], decision=Decision.SAME))
+        if best[1].decision is Decision.DIFFERENT:
             continue
         visible = actor.can_see(owner=customer.owner, team=customer.team)
         candidates.append(DuplicateCandidate(customer, best[0], best[1], visible))

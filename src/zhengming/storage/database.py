@@ -66,6 +66,13 @@ class Database:
                 details={"url": _safe(self.url)},
             ) from exc
 
+    def downgrade(self, revision: str) -> None:
+        """Undo migrations down to ``revision`` (``base``: an empty database). Data is lost."""
+        config = self.alembic_config()
+        with self.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, revision)
+
     def current_revision(self) -> str | None:
         with self.engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
