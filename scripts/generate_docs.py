@@ -28,6 +28,7 @@ from zhengming.domain.matching.scoring import Decision, MatchSettings
 from zhengming.domain.names.rules import RULES, UNUSABLE_CODES, RuleSettings, Severity
 from zhengming.entrypoints.cli import app
 from zhengming.errors import InvalidInputError, ZhengmingError, all_error_classes
+from zhengming.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 REFERENCE = REPO / "docs" / "reference"
@@ -439,6 +440,35 @@ def render_matching() -> str:
     return _page(lines)
 
 
+def render_settings() -> str:
+    """docs/reference/settings.md: every installation setting, its variable and default."""
+    lines = [
+        "# Settings",
+        "",
+        "Every setting can be given as an environment variable (prefix `ZHENGMING_`), e.g.",
+        "`ZHENGMING_DATABASE_URL=postgresql+psycopg://crm@db/zhengming zhengming serve`.",
+        "Commands that touch the database also take `--db URL`.",
+        "",
+    ]
+    rows = []
+    for name, info in Settings.model_fields.items():
+        default = info.get_default(call_default_factory=False)
+        shown = "(computed)" if info.default_factory is not None else repr(default)
+        if name == "data_dir":
+            shown = "platformdirs user data dir (`~/.local/share/zhengming` on Linux)"
+        rows.append(
+            (
+                f"`{name}`",
+                f"`ZHENGMING_{name.upper()}`",
+                _type_name(info.annotation),
+                shown,
+                info.description or "",
+            )
+        )
+    lines += _table(("field", "variable", "type", "default", "meaning"), rows)
+    return _page(lines)
+
+
 # --- the pages ----------------------------------------------------------------------------------
 
 PAGES: dict[str, Callable[[], str]] = {
@@ -446,6 +476,7 @@ PAGES: dict[str, Callable[[], str]] = {
     "errors.md": render_errors,
     "naming-rules.md": render_naming_rules,
     "matching.md": render_matching,
+    "settings.md": render_settings,
 }
 
 

@@ -12,6 +12,7 @@ import pytest
 from tests.support.postgres import PostgresCluster, PostgresNotInstalledError
 from zhengming.bootstrap import Services, build_services
 from zhengming.settings import Settings
+from zhengming.storage.database import Database
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("ZHENGMING_SHARED_DATA", REPO.parent / "shared" / "data"))
@@ -57,9 +58,29 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
+@pytest.fixture(scope="session")
+def postgres_template(postgres_cluster: PostgresCluster) -> str:
+    """A migrated PostgreSQL database that fresh test databases are copied from (fast)."""
+    name = "zhengming_migrated"
+    database = Database(postgres_cluster.create_database(name))
+    database.upgrade()
+    database.dispose()
+    return name
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def migrated_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database at the newest schema: SQLite (migrated on first use), then PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'zhengming.db'}"
+    cluster: PostgresCluster = request.getfixturevalue("postgres_cluster")
+    template: str = request.getfixturevalue("postgres_template")
+    return cluster.create_database(f"test_{uuid.uuid4().hex}", template=template)
+
+
 @pytest.fixture
-def services(database_url: str, tmp_path: Path) -> Iterator[Services]:
+def services(migrated_database_url: str, tmp_path: Path) -> Iterator[Services]:
     """The services on a fresh, migrated database (SQLite and PostgreSQL)."""
-    built = build_services(Settings(data_dir=tmp_path, database_url=database_url))
+    built = build_services(Settings(data_dir=tmp_path, database_url=migrated_database_url))
     yield built
     built.close()

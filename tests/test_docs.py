@@ -17,6 +17,7 @@ from zhengming.domain.matching.scoring import MatchSettings
 from zhengming.domain.names.rules import RULES, RuleSettings
 from zhengming.entrypoints.cli import app
 from zhengming.errors import all_error_classes
+from zhengming.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 REFERENCE = REPO / "docs" / "reference"
@@ -100,6 +101,11 @@ def test_every_rule_code_is_documented_and_every_documented_code_exists() -> Non
 def test_every_rule_setting_is_documented() -> None:
     documented = _first_column(_page("naming-rules.md"), "field")
     assert documented == list(RuleSettings.model_fields)
+
+
+def test_every_setting_is_documented() -> None:
+    documented = _first_column(_page("settings.md"), "field")
+    assert documented == list(Settings.model_fields)
 
 
 def test_rules_example_is_a_valid_rules_file() -> None:

@@ -19,7 +19,8 @@ the two identical.
      │    ├── DuplicateCustomerError    customer.duplicate
      │    ├── PossibleDuplicateError    customer.possible_duplicate
      │    ├── VersionConflictError      customer.version_conflict
-     │    └── InvalidStateError         customer.invalid_state
+     │    ├── InvalidStateError         customer.invalid_state
+     │    └── MergeRefusedError         merge.refused
      ├── PermissionDeniedError          access.denied
      ├── SettingsError                  settings.invalid
      ├── StorageError                   storage.failed
@@ -130,6 +131,13 @@ class InvalidStateError(ConflictError):
     """The operation does not apply to the record in its current status (e.g. a merged tombstone)."""
 
     code = "customer.invalid_state"
+
+
+class MergeRefusedError(ConflictError):
+    """A merge would join different legal entities (different valid credit codes) or a branch
+    with its head office; ``details.reason`` says which."""
+
+    code = "merge.refused"
 
 
 class PermissionDeniedError(ZhengmingError):

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import platformdirs
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from zhengming.errors import SettingsError
@@ -54,6 +54,15 @@ class Settings(BaseSettings):
     match_settings_file: Path | None = Field(default=None, description="MatchSettings JSON")
     demo_size: int = Field(default=3000, ge=0, description="companies `demo` loads")
     max_request_bytes: int = Field(default=1_000_000, ge=1024, description="largest API body")
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="signs web sessions; default: a random key kept in data_dir/secret_key",
+    )
+    trust_user_header: bool = Field(
+        default=False,
+        description="take the acting user from X-Zhengming-User/-Team/-Scope headers set by an "
+        "authenticating reverse proxy (never enable without one)",
+    )
 
     @field_validator("customer_number_pattern")
     @classmethod

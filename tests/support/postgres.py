@@ -183,19 +183,20 @@ class PostgresCluster:
         scheme = f"postgresql+{driver}" if driver else "postgresql"
         return f"{scheme}://{SUPERUSER}@127.0.0.1:{self.port}/{quote(database, safe='')}"
 
-    def create_database(self, name: str) -> str:
-        """Create an empty database owned by postgres and return its SQLAlchemy URL.
+    def create_database(self, name: str, *, template: str | None = None) -> str:
+        """Create a database owned by postgres and return its SQLAlchemy URL.
 
-        A database is a cheap copy of template1, so tests take a fresh one instead of cleaning up
-        a shared one. Extensions are not installed: that is the schema's job.
+        A database is a cheap copy of template1 (or of ``template``, e.g. one already migrated),
+        so tests take a fresh one instead of cleaning up a shared one. Extensions are not
+        installed: that is the schema's job.
         """
         # Imported here so that merely loading this module (conftest does, in every session)
         # does not need the PostgreSQL driver.
         import psycopg
         from psycopg import sql
 
-        statement = sql.SQL("CREATE DATABASE {} OWNER {}").format(
-            sql.Identifier(name), sql.Identifier(SUPERUSER)
+        statement = sql.SQL("CREATE DATABASE {} OWNER {} TEMPLATE {}").format(
+            sql.Identifier(name), sql.Identifier(SUPERUSER), sql.Identifier(template or "template1")
         )
         with psycopg.connect(self.url_for("postgres", driver=None), autocommit=True) as conn:
             conn.execute(statement)
