@@ -26,6 +26,7 @@ from zhengming.domain.matching import comparisons
 from zhengming.domain.matching.comparisons import LEVELS
 from zhengming.domain.matching.scoring import Decision, MatchSettings
 from zhengming.domain.names.rules import RULES, UNUSABLE_CODES, RuleSettings, Severity
+from zhengming.entrypoints.api.errors import HTTP_ERROR_CODES
 from zhengming.entrypoints.cli import app
 from zhengming.errors import InvalidInputError, ZhengmingError, all_error_classes
 from zhengming.settings import Settings
@@ -270,6 +271,18 @@ def render_errors() -> str:
         "Catching a class catches every class below it.",
         "",
         *_tree(ZhengmingError),
+        "",
+        "## HTTP-layer codes",
+        "",
+        "The REST API answers these itself; the library never raises them.",
+        "",
+        *_table(
+            ("HTTP code", "HTTP status", "meaning"),
+            [
+                (f"`{code}`", str(status), meaning)
+                for code, (status, meaning) in HTTP_ERROR_CODES.items()
+            ],
+        ),
     ]
     return _page(lines)
 

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from zhengming.domain.matching.comparisons import LEVELS
 from zhengming.domain.matching.scoring import MatchSettings
 from zhengming.domain.names.rules import RULES, RuleSettings
+from zhengming.entrypoints.api.errors import HTTP_ERROR_CODES
 from zhengming.entrypoints.cli import app
 from zhengming.errors import all_error_classes
 from zhengming.settings import Settings
@@ -86,6 +87,11 @@ def test_every_error_code_is_documented_and_every_documented_code_exists() -> No
     documented = _first_column(_page("errors.md"), "code")
     assert len(documented) == len(set(documented))
     assert set(documented) == {cls.code for cls in all_error_classes()}
+
+
+def test_every_http_layer_code_is_documented() -> None:
+    documented = _first_column(_page("errors.md"), "HTTP code")
+    assert documented == list(HTTP_ERROR_CODES)
 
 
 @pytest.mark.parametrize("cls", all_error_classes(), ids=lambda cls: cls.__name__)

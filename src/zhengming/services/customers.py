@@ -610,12 +610,16 @@ def _visible_filter(filters: CustomerFilter, actor: Actor) -> CustomerFilter:
     return replace(filters, visible_owner=actor.username, visible_team=team)
 
 
+#: Largest id a database integer key holds; larger "ids" cannot name a customer.
+_MAX_ID = 2**63 - 1
+
+
 def _customer_id(uow: UnitOfWork, ref: str | int) -> int | None:
     if isinstance(ref, int):
-        return ref
+        return ref if 0 < ref <= _MAX_ID else None
     text = ref.strip()
     found = uow.customers.id_by_number(text)
-    if found is None and text.isdigit():
+    if found is None and text.isdigit() and 0 < int(text) <= _MAX_ID:
         return int(text)
     return found
 

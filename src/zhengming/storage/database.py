@@ -40,6 +40,7 @@ class Database:
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
+        self._head: str | None = None
         try:
             self.engine: Engine = dialects.create_engine(url, echo=echo)
         except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
@@ -74,11 +75,20 @@ class Database:
             command.downgrade(config, revision)
 
     def current_revision(self) -> str | None:
-        with self.engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision()
+        try:
+            with self.engine.connect() as connection:
+                return MigrationContext.configure(connection).get_current_revision()
+        except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+            raise StorageError(
+                f"数据库不可用 / the database is unavailable: {exc.orig}",
+                details={"url": _safe(self.url)},
+            ) from exc
 
     def head_revision(self) -> str | None:
-        return ScriptDirectory.from_config(self.alembic_config()).get_current_head()
+        """The newest migration shipped with this version (read once, then remembered)."""
+        if self._head is None:
+            self._head = ScriptDirectory.from_config(self.alembic_config()).get_current_head()
+        return self._head
 
     def is_current(self) -> bool:
         return self.current_revision() == self.head_revision()
@@ -87,9 +97,17 @@ class Database:
     def unit_of_work(self, *, write: bool = False) -> Iterator[SqlUnitOfWork]:
         """One transaction; a write takes the write lock first (see storage.dialects)."""
         options = dialects.write_options() if write else {}
-        connection = self.engine.connect().execution_options(**options)
-        with connection, connection.begin():
-            yield SqlUnitOfWork(connection, SqlCustomerStore(connection), SqlAuditLog(connection))
+        try:
+            connection = self.engine.connect().execution_options(**options)
+            with connection, connection.begin():
+                yield SqlUnitOfWork(
+                    connection, SqlCustomerStore(connection), SqlAuditLog(connection)
+                )
+        except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+            raise StorageError(
+                f"数据库不可用 / the database is unavailable: {exc.orig}",
+                details={"url": _safe(self.url)},
+            ) from exc
 
     def dispose(self) -> None:
         self.engine.dispose()
