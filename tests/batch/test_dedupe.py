@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import csv
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from zhengming.batch.tables import read_table
 from zhengming.domain.matching.blocking import BlockingValue, Side
 from zhengming.entrypoints.cli import app
 from zhengming.errors import (
+    BatchError,
     ColumnNotFoundError,
     DataFileError,
     DuplicateIdError,
@@ -306,3 +309,31 @@ def test_analysis_restores_the_garbage_collector() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+# The engine checks below need no Spark, so they live here and run without the `spark` extra;
+# the agreement of the two engines is tested in test_spark_engine.py.
+
+
+def test_unknown_engine_is_a_clear_error(sample: Path) -> None:
+    table = read_table(sample, id_column="id", name_column="name")
+    with pytest.raises(InvalidInputError) as info:
+        deduplicate(table, engine="postgres")
+    assert info.value.details["engines"] == ["duckdb", "spark"]
+
+
+def test_missing_pyspark_fails_before_any_work(
+    sample: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "pyspark", None)  # makes `import pyspark` fail
+    stages: list[str] = []
+    table = read_table(sample, id_column="id", name_column="name")
+    with pytest.raises(BatchError) as info:
+        deduplicate(table, engine="spark", progress=lambda stage, *_: stages.append(stage))
+    assert "pip install 'zhengming[spark]'" in info.value.message
+    assert stages == []
+
+
+def test_importing_the_batch_package_does_not_import_pyspark() -> None:
+    code = "import sys, zhengming.batch.dedupe; sys.exit('pyspark' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

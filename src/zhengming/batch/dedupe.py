@@ -3,7 +3,8 @@
 The steps, each reported to a progress callback:
 
 1. **analyse** every distinct (name, credit code) once with the name pipeline;
-2. **block**: candidate pairs from shared blocking values, joined in DuckDB (candidates.py);
+2. **block**: candidate pairs from shared blocking values, joined in DuckDB (candidates.py) or,
+   with ``engine="spark"``, by the same SQL on Spark (spark_candidates.py);
 3. **score** all candidate pairs at once (scoring.py): the same comparisons and weights as the
    real-time check, vectorized;
 4. **cluster** confident pairs into customers, never joining two different valid credit codes.
@@ -27,6 +28,11 @@ import numpy as np
 
 from zhengming.batch.candidates import candidate_pairs
 from zhengming.batch.scoring import COMPARISONS, DECISIONS, ScoredPairs, score_pairs
+from zhengming.batch.spark_candidates import (
+    check_spark_engine,
+    spark_candidate_pairs,
+    start_session,
+)
 from zhengming.batch.tables import InputTable
 from zhengming.domain import identifiers
 from zhengming.domain.matching import LEVELS, Decision, MatchRecord, MatchSettings
@@ -66,6 +72,9 @@ COLUMN_ROLES: dict[str, tuple[str, ...]] = {
     "address": ("address", "address_1", "street_address", "地址", "联系地址", "注册地址", "住址"),
     "postcode": ("postcode", "postal_code", "zip", "zipcode", "zip_code", "邮编", "邮政编码"),
 }
+
+#: Where the blocking joins run; everything else (analysis, scoring, clustering) is shared.
+ENGINES = ("duckdb", "spark")
 
 Progress = Callable[[str, int, int], None]
 """Called as ``progress(stage, done, total)`` while a run advances."""
@@ -221,27 +230,57 @@ def deduplicate(
     progress: Progress | None = None,
     threads: int | None = None,
     workers: int | None = None,
+    engine: str = "duckdb",
 ) -> DedupeResult:
     """Cluster the rows of ``table`` into customers.
 
     Args:
-        threads: DuckDB threads for blocking (None: all cores).
+        threads: DuckDB threads for blocking, or the cores of a local Spark session
+            (None: all cores).
         workers: processes that analyse names (None or 1: this process only).
+        engine: where the blocking joins run: ``duckdb`` (embedded) or ``spark`` (the active
+            Spark session, else a local one; needs the ``spark`` extra and Java 17+). Both give
+            the same clusters and pairs.
+
+    Raises:
+        InvalidInputError: ``engine`` is not one of :data:`ENGINES`.
+        BatchError: a stage failed, or the Spark engine is missing or cannot start.
     """
+    if engine not in ENGINES:
+        raise InvalidInputError(
+            f"不支持的引擎 / unsupported engine: {engine}",
+            details={"engine": engine, "engines": list(ENGINES)},
+        )
     settings = settings or MatchSettings()
     seconds: dict[str, float] = {}
+    if engine == "spark":
+        check_spark_engine()  # a missing pyspark or Java fails now, not after the analysis
     started = time.perf_counter()
     records, distinct = build_records(table, roles or {}, progress=progress, workers=workers)
     seconds["analyse"] = time.perf_counter() - started
 
+    if engine == "spark":
+        # The JVM starts only now: the analysis may fork worker processes, and forking a
+        # process that already talks to a JVM gateway is asking for trouble.
+        started = time.perf_counter()
+        session = start_session(threads=threads)
+        seconds["session"] = time.perf_counter() - started
     started = time.perf_counter()
     values = [blocking_values(record) for record in records]
-    left, right = candidate_pairs(
-        values,
-        rules=settings.blocking_rules,
-        max_block_size=settings.max_block_size,
-        threads=threads,
-    )
+    if engine == "spark":
+        left, right = spark_candidate_pairs(
+            values,
+            rules=settings.blocking_rules,
+            max_block_size=settings.max_block_size,
+            session=session,
+        )
+    else:
+        left, right = candidate_pairs(
+            values,
+            rules=settings.blocking_rules,
+            max_block_size=settings.max_block_size,
+            threads=threads,
+        )
     seconds["block"] = time.perf_counter() - started
 
     started = time.perf_counter()
