@@ -9,12 +9,15 @@ STAMP  := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
 	touch $(STAMP)
 
-## run: install and show the name pipeline on real names (the web UI arrives with the registry)
+## run: install, create or upgrade the database, load demo customers (first run only), serve the API
+## on http://127.0.0.1:8000 (docs at /docs; the web UI comes later). Stop with Ctrl+C.
 run: $(STAMP)
+	$(BIN)/zhengming db upgrade
 	$(BIN)/zhengming demo
+	$(BIN)/zhengming serve
 
 ## test: the whole test suite (fast; data-dependent tests skip without ../shared/data)
 test: $(STAMP)
@@ -33,13 +36,13 @@ format: $(STAMP)
 
 ## bench: accuracy figures against the peers (needs ../shared/data; a few minutes)
 bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,spark,bench]'
 	$(BIN)/python bench/parse_accuracy.py
 	$(BIN)/python bench/dedup_accuracy.py
 
 ## bench-speed: 1,000,000 records end to end against Splink (long: tens of minutes)
 bench-speed: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,spark,bench]'
 	$(BIN)/python bench/dedup_speed.py
 
 ## lexicons: rebuild the shipped lexicons from ../shared/data

@@ -12,8 +12,10 @@ from zhengming.domain.matching import MatchSettings
 from zhengming.domain.names import RuleSettings
 from zhengming.services.customers import CustomerService
 from zhengming.services.search import SearchService
+from zhengming.services.users import UserService
 from zhengming.settings import Settings, load_settings_file
 from zhengming.storage.database import Database
+from zhengming.storage.users import user_store_factory
 
 
 @dataclass
@@ -24,6 +26,7 @@ class Services:
     database: Database
     customers: CustomerService
     search: SearchService
+    users: UserService
 
     def close(self) -> None:
         self.database.dispose()
@@ -52,4 +55,5 @@ def build_services(settings: Settings | None = None, *, upgrade: bool = True) ->
         number_pattern=settings.customer_number_pattern,
     )
     search = SearchService(database.unit_of_work, analyze=customers.analyze)
-    return Services(settings, database, customers, search)
+    users = UserService(user_store_factory(database))
+    return Services(settings, database, customers, search, users)

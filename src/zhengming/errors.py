@@ -22,6 +22,7 @@ the two identical.
      │    ├── InvalidStateError         customer.invalid_state
      │    └── MergeRefusedError         merge.refused
      ├── PermissionDeniedError          access.denied
+     │    └── AuthenticationError       auth.failed
      ├── SettingsError                  settings.invalid
      ├── StorageError                   storage.failed
      ├── BatchError                     batch.failed
@@ -145,6 +146,14 @@ class PermissionDeniedError(ZhengmingError):
 
     code = "access.denied"
     http_status = 403
+
+
+class AuthenticationError(PermissionDeniedError):
+    """Unknown user, wrong password or inactive account: one message for all three, so the
+    answer never tells which usernames exist."""
+
+    code = "auth.failed"
+    http_status = 401
 
 
 class SettingsError(ZhengmingError):

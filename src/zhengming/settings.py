@@ -58,6 +58,10 @@ class Settings(BaseSettings):
         default=None,
         description="signs web sessions; default: a random key kept in data_dir/secret_key",
     )
+    secure_cookies: bool = Field(
+        default=False, description="send the session cookie over https only (behind TLS)"
+    )
+    time_zone: str = Field(default="Asia/Shanghai", description="time zone pages show times in")
     trust_user_header: bool = Field(
         default=False,
         description="take the acting user from X-Zhengming-User/-Team/-Scope headers set by an "

@@ -1,3 +1,5 @@
+"""normalize and match: names alone, no database."""
+
 from __future__ import annotations
 
 import json
@@ -86,18 +88,23 @@ def test_bad_rules_file_is_a_clear_error(tmp_path: Path) -> None:
     assert json.loads(result.stdout)["code"] == "settings.invalid"
 
 
-def test_demo_runs() -> None:
-    result = runner.invoke(app, ["demo"])
+def test_demo_shows_the_pipeline_without_a_database(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["demo", "--show-pipeline"])
     assert result.exit_code == 0
     assert "浦东发展" in result.stdout
+    assert not (tmp_path / "data").exists()  # the data directory was not even created
 
 
-def test_python_dash_m_runs_the_cli() -> None:
+def test_python_dash_m_runs_the_cli_without_the_api_or_the_server() -> None:
     completed = subprocess.run(
-        [sys.executable, "-m", "zhengming", "normalize", "王总", "--json"],
+        [sys.executable, "-X", "importtime", "-m", "zhengming", "normalize", "王总", "--json"],
         capture_output=True,
         text=True,
         check=False,
     )
     assert completed.returncode == 0
     assert json.loads(completed.stdout)["kind"] == "unknown"
+    # -X importtime lists every module imported: front doors stay apart, startup stays light.
+    imported = {line.rsplit("|", 1)[-1].strip() for line in completed.stderr.splitlines()}
+    assert "zhengming.entrypoints.cli" in imported
+    assert not {m for m in imported if m.startswith(("zhengming.entrypoints.api", "uvicorn"))}
