@@ -324,6 +324,8 @@ def test_a_new_company_has_no_candidates(services: Services) -> None:
         ("字节跳动", "name"),
         ("字节", "name_key"),
         ("zjtd", "pinyin"),
+        ("zjtdkj", "pinyin"),
+        ("zijietiaodongkeji", "pinyin"),
         ("ByteDance", "name"),
         (BYTEDANCE_USCC, "identifier"),
         ("138-0013-8000", "identifier"),
@@ -349,6 +351,11 @@ def test_search_by_customer_number_and_ranking(services: Services) -> None:
     assert services.search.search(number, actor=ALICE)[0].customer.customer_no == number
     hits = services.search.search(BYTEDANCE, actor=ALICE)
     assert [hit.customer.customer_no for hit in hits][:2] == [number, sibling.customer_no]
+
+
+def test_an_unknown_sort_is_refused(services: Services) -> None:
+    with pytest.raises(InvalidInputError):
+        services.customers.list(actor=ALICE, sort="size; drop table customer")
 
 
 def test_list_filters_sorts_and_paginates(services: Services) -> None:
@@ -379,3 +386,10 @@ def test_every_change_is_in_the_audit_log_with_before_and_after(services: Servic
     assert entries[-1]["actor"] == "system"
     assert entries[-1]["before"]["owner"] == "alice"
     assert entries[-1]["after"]["owner"] == "carol"
+
+
+def test_the_service_offers_exactly_the_sorts_storage_knows() -> None:
+    from zhengming.services.customers import SORTS as OFFERED
+    from zhengming.storage.customers import SORTS as KNOWN
+
+    assert set(OFFERED) == set(KNOWN)

@@ -62,6 +62,8 @@ from zhengming.services.ports import (
 )
 from zhengming.services.ports import UnitOfWorkFactory as Factory
 
+#: Sort orders of the customer list (storage maps each to columns).
+SORTS = ("updated", "created", "name", "customer_no")
 #: Status changes allowed: (from, to).
 _TRANSITIONS = {
     ("active", "archived"),
@@ -239,6 +241,10 @@ class CustomerService:
         page_size: int = 20,
     ) -> Page:
         """One page of customers the actor may see."""
+        if sort not in SORTS:
+            raise InvalidInputError(
+                f"未知的排序方式 / unknown sort: {sort}", details={"sorts": list(SORTS)}
+            )
         filters = _visible_filter(filters or CustomerFilter(), actor)
         page, page_size = max(page, 1), min(max(page_size, 1), 200)
         with self.unit_of_work() as uow:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from zhengming.domain.matching import MatchRecord
 from zhengming.domain.matching.blocking import Side, blocking_values
 from zhengming.domain.names import NameAnalysis
+from zhengming.domain.names.keys import pinyin_key
 from zhengming.services.ports import KeyProbe, StoredKey
 
 #: Search-only rules, looked up by prefix.
@@ -49,6 +50,11 @@ def customer_keys(
             keys.append(StoredKey(PINYIN, int(Side.BOTH), name_keys.trade_pinyin, name.name_id))
         if name_keys.trade_initials:
             keys.append(StoredKey(INITIALS, int(Side.BOTH), name_keys.trade_initials, name.name_id))
+        if name.analysis.parts.industry and name_keys.trade_pinyin and name_keys.core:
+            # Reps type the industry too: payh and pinganyinhang find 平安银行, not only pa.
+            core_pinyin, core_initials = pinyin_key(name_keys.core)
+            keys.append(StoredKey(PINYIN, int(Side.BOTH), core_pinyin, name.name_id))
+            keys.append(StoredKey(INITIALS, int(Side.BOTH), core_initials, name.name_id))
     if uscc:
         keys.append(StoredKey("uscc", int(Side.BOTH), uscc))
     keys.extend(StoredKey("phone", int(Side.BOTH), phone) for phone in phones)
