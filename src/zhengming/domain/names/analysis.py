@@ -14,6 +14,7 @@ from zhengming.domain.names.classify import Classification, NameKind, classify_n
 from zhengming.domain.names.keys import MatchKeys, build_keys
 from zhengming.domain.names.normalize import StandardizedName, standardize_name
 from zhengming.domain.names.parse import NameParts, parse_company_name, parse_latin_company_name
+from zhengming.domain.names.records import fast_init
 from zhengming.domain.names.rules import (
     UNUSABLE_CODES,
     Problem,
@@ -29,6 +30,7 @@ _PARSE_LIMIT = 1000
 _PUBLIC_PART_KEYS = ("region", "trade_name", "industry", "legal_form", "branch", "region_code")
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class NameAnalysis:
     """Everything the pipeline knows about one name."""

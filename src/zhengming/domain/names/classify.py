@@ -13,7 +13,8 @@ from enum import StrEnum
 from functools import lru_cache
 
 from zhengming.domain.names import lexicon
-from zhengming.domain.names.normalize import HAN_CHAR, HTML_TAG
+from zhengming.domain.names.normalize import HAN_CHAR
+from zhengming.domain.names.records import fast_init
 
 _HAN_ONLY = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+\Z")
 _TRANSLITERATED = re.compile(r"[\u4e00-\u9fff]+(?:·[\u4e00-\u9fff]+)+\Z")
@@ -35,6 +36,7 @@ class NameKind(StrEnum):
     UNKNOWN = "unknown"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Classification:
     """A name's kind, what made it unusable as a name, and the title found in it.
@@ -47,6 +49,11 @@ class Classification:
     title: str | None = None
     person_name: str | None = None
     reason: str | None = None
+
+
+# The readings without a name or title in them, built once: classifications are immutable.
+_COMPANY = Classification(NameKind.COMPANY)
+_NO_LETTERS = Classification(NameKind.UNKNOWN, reason="no_letters")
 
 
 @lru_cache(maxsize=1)
@@ -116,10 +123,11 @@ def classify_name(standard: str) -> Classification:
         (<NameKind.UNKNOWN: 'unknown'>, <NameKind.INDIVIDUAL: 'individual'>)
     """
     if not _LETTER.search(standard):
-        return Classification(NameKind.UNKNOWN, reason="no_letters")
+        return _NO_LETTERS
     if standard.casefold() in lexicon.placeholders():
         return Classification(NameKind.UNKNOWN, reason="placeholder")
-    if HTML_TAG.search(standard) or _SUSPICIOUS.search(standard):
+    # Every markup tag (HTML_TAG) contains "<", which _SUSPICIOUS matches on its own.
+    if _SUSPICIOUS.search(standard):
         return Classification(NameKind.UNKNOWN, reason="suspicious")
     if standard in _legal_form_words():
         return Classification(NameKind.UNKNOWN, reason="legal_form_only")
@@ -141,7 +149,7 @@ def _is_minority_name(name: str) -> bool:
 
 def _classify_han(name: str) -> Classification:
     if name.endswith(_company_endings()):
-        return Classification(NameKind.COMPANY)
+        return _COMPANY
     if _HAN_ONLY.match(name):
         if len(name) <= 6:
             titled = _title_reading(name)
@@ -151,13 +159,13 @@ def _classify_han(name: str) -> Classification:
             return Classification(NameKind.INDIVIDUAL, person_name=name)
     if _TRANSLITERATED.match(name):
         return Classification(NameKind.INDIVIDUAL, person_name=name)
-    return Classification(NameKind.COMPANY)
+    return _COMPANY
 
 
 def _classify_latin(name: str) -> Classification:
     words = [word.rstrip(".").casefold() for word in _LATIN_WORD.findall(name)]
     if not words:
-        return Classification(NameKind.UNKNOWN, reason="no_letters")
+        return _NO_LETTERS
     if words[0] in _LATIN_TITLES and len(words) >= 2:
         return Classification(NameKind.INDIVIDUAL, title=words[0], person_name=name)
     given = lexicon.english_given_names()
@@ -170,4 +178,4 @@ def _classify_latin(name: str) -> Classification:
         and not any(word in business for word in words)
     ):
         return Classification(NameKind.INDIVIDUAL, person_name=name)
-    return Classification(NameKind.COMPANY)
+    return _COMPANY

@@ -19,6 +19,7 @@ from pypinyin.pinyin_dict import pinyin_dict
 from zhengming.domain.names.classify import NameKind
 from zhengming.domain.names.normalize import fold_for_key, fold_standard
 from zhengming.domain.names.parse import NameParts, latin_region_words
+from zhengming.domain.names.records import fast_init
 
 # Legal-form classes that make no difference to who the customer is (有限公司 vs 股份有限公司:
 # a company keeps its 字号 through 股改), grouped for the strong name key.
@@ -40,6 +41,7 @@ _LATIN_STOPWORDS = frozenset({"the", "and", "of", "co", "company"})
 _TONE_MARKS = str.maketrans("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ", "aaaaeeeeiiiioooouuuuvvvvvnnnm")
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class MatchKeys:
     """The keys a name is stored and found under; ``None`` where a key does not apply."""
@@ -63,34 +65,67 @@ class MatchKeys:
 _NAME_PHRASES = {"朝阳": ("chao", "yang"), "银行": ("yin", "hang"), "行业": ("hang", "ye")}
 # Where to look for a phrase around a polyphone at position i: (start offset, length).
 _CONTEXTS = ((0, 2), (-1, 2), (0, 3), (-2, 3), (-1, 3))
+_CONTEXT_LENGTHS = frozenset(length for _, length in _CONTEXTS)
 
 
 def _detone(reading: str) -> str:
     return reading.translate(_TONE_MARKS)
 
 
-@lru_cache(maxsize=16384)
-def _char_readings(char: str) -> tuple[str, ...]:
-    """Toneless readings of a character, most common first; empty for non-Han characters."""
-    readings = pinyin_dict.get(ord(char))
-    if readings is None:
-        return ()
-    return tuple(dict.fromkeys(_detone(r) for r in str(readings).split(",")))
+@dataclass(frozen=True, slots=True)
+class _Readings:
+    """pypinyin's character readings, toneless, read once for the whole table.
+
+    ``single`` holds the characters with one reading, ``polyphones`` (多音字) the most common
+    reading of the others. ``full`` and ``initials`` map the single-reading characters' code
+    points to their reading and its first letter: ``str.translate`` reads a run without
+    polyphones in one call. ``phrases`` holds the readings of the two- and three-character
+    phrases that decide a polyphone (:data:`_CONTEXTS`), ours over pypinyin's.
+    """
+
+    single: dict[str, str]
+    polyphones: dict[str, str]
+    phrases: dict[str, tuple[str, ...]]
+    polyphone_pattern: re.Pattern[str]
+    full: dict[int, str]
+    initials: dict[int, str]
 
 
-def _phrase_reading(text: str, position: int) -> str | None:
+@lru_cache(maxsize=1)
+def _readings() -> _Readings:
+    single: dict[str, str] = {}
+    polyphones: dict[str, str] = {}
+    for code, listed in pinyin_dict.items():
+        readings = tuple(dict.fromkeys(_detone(r) for r in str(listed).split(",")))
+        (polyphones if len(readings) > 1 else single)[chr(code)] = readings[0]
+    # Han runs (_HAN_RUNS) are in the BMP, where a character class compiles to a bitmap.
+    in_runs = "".join(char for char in sorted(polyphones) if _HAN_RUN_CHAR.match(char))
+    phrases = {
+        phrase: tuple(_detone(readings[0]) for readings in listed)
+        for phrase, listed in phrases_dict.items()
+        if len(phrase) in _CONTEXT_LENGTHS
+    }
+    phrases.update(_NAME_PHRASES)
+    return _Readings(
+        single,
+        polyphones,
+        phrases,
+        re.compile(f"[{in_runs}]"),
+        {ord(char): reading for char, reading in single.items()},
+        {ord(char): reading[:1] for char, reading in single.items()},
+    )
+
+
+def _phrase_reading(text: str, position: int, phrases: dict[str, tuple[str, ...]]) -> str | None:
     """The reading of a polyphone at ``position`` given by a phrase around it (重庆, 银行)."""
+    size = len(text)
     for offset, length in _CONTEXTS:
         start = position + offset
-        if start < 0 or start + length > len(text):
+        if start < 0 or start + length > size:
             continue
-        phrase = text[start : start + length]
-        override = _NAME_PHRASES.get(phrase)
-        if override is not None:
-            return override[position - start]
-        known = phrases_dict.get(phrase)
+        known = phrases.get(text[start : start + length])
         if known is not None:
-            return _detone(known[position - start][0])
+            return known[position - start]
     return None
 
 
@@ -105,19 +140,39 @@ def pinyin_syllables(text: str) -> tuple[str, ...]:
         >>> pinyin_syllables("重庆银行长城")
         ('chong', 'qing', 'yin', 'hang', 'chang', 'cheng')
     """
+    return tuple(_syllables(text, _readings()))
+
+
+def _syllables(text: str, readings: _Readings) -> list[str]:
     syllables: list[str] = []
     for position, char in enumerate(text):
-        readings = _char_readings(char)
-        if not readings:
-            syllables.append(char.casefold())
-        elif len(readings) == 1:
-            syllables.append(readings[0])
-        else:
-            syllables.append(_phrase_reading(text, position) or readings[0])
-    return tuple(syllables)
+        syllable = readings.single.get(char)
+        if syllable is None:
+            common = readings.polyphones.get(char)
+            if common is None:  # no reading: the character stands for itself
+                syllable = char.casefold()
+            else:
+                syllable = _phrase_reading(text, position, readings.phrases) or common
+        syllables.append(syllable)
+    return syllables
 
 
 _HAN_RUNS = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff]+)")
+_HAN_RUN_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_ONE_HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+\Z")
+
+
+def _han_run_key(run: str, readings: _Readings) -> tuple[str, str]:
+    """(pinyin, initials) of a run of Chinese characters, as :func:`pinyin_syllables` reads it.
+
+    Without a polyphone every character has one reading, which ``translate`` looks up; the
+    characters it leaves alone have no reading and are their own syllable, as casefold leaves
+    every character of these blocks unchanged (a test checks it).
+    """
+    if readings.polyphone_pattern.search(run) is None:
+        return run.translate(readings.full), run.translate(readings.initials)
+    syllables = _syllables(run, readings)
+    return "".join(syllables), "".join([syllable[:1] for syllable in syllables])
 
 
 def pinyin_key(text: str) -> tuple[str, str]:
@@ -127,14 +182,17 @@ def pinyin_key(text: str) -> tuple[str, str]:
         >>> pinyin_key("字节跳动"), pinyin_key("TCL科技")
         (('zijietiaodong', 'zjtd'), ('tclkeji', 'tclkj'))
     """
+    readings = _readings()
+    if _ONE_HAN_RUN.match(text):  # most 字号: split() would give ["", text, ""]
+        return _han_run_key(text, readings)
     full: list[str] = []
     initials: list[str] = []
     for index, run in enumerate(_HAN_RUNS.split(text)):
         if index % 2:  # a Han run: split() puts captured groups at odd positions
-            syllables = pinyin_syllables(run)
-            full.extend(syllables)
-            initials.extend(syllable[:1] for syllable in syllables)
-        else:
+            syllables, letters = _han_run_key(run, readings)
+            full.append(syllables)
+            initials.append(letters)
+        elif run:
             literal = _LATIN_SPLIT.sub("", run.casefold())
             full.append(literal)
             initials.append(literal)

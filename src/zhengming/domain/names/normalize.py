@@ -22,6 +22,7 @@ from functools import lru_cache
 import opencc
 
 from zhengming.domain.names import lexicon
+from zhengming.domain.names.records import fast_init
 
 
 class Change(StrEnum):
@@ -35,6 +36,7 @@ class Change(StrEnum):
     SCRIPT = "script"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class StandardizedName:
     """A standard name and what standardization changed to reach it."""
@@ -62,6 +64,8 @@ _PUNCTUATION_MAP = str.maketrans(
     }
 )
 _SPACE_RUN = re.compile(r"\s+")
+_SPACE_OR_COMMA = re.compile(r"[\s,]")
+_NO_CHANGES: frozenset[Change] = frozenset()
 # Full-width forms of ASCII, except （）, which are the standard brackets of Chinese names.
 _FULL_WIDTH_ASCII = re.compile(r"[\uff01-\uff07\uff0a-\uff5e]")
 # Spaces touching a Chinese character, a bracket or a middle dot carry no meaning in a name.
@@ -81,6 +85,24 @@ def _t2s() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 
 
+@lru_cache(maxsize=1)
+def _t2s_candidates() -> re.Pattern[str] | None:
+    """Matches any character t2s may change; None if the list is for another opencc version.
+
+    opencc changes a text only where one of its dictionary entries matches, and every entry
+    that changes something has a listed character in its key (lexicon/t2s_characters.txt):
+    a text this pattern does not match comes back from t2s unchanged, so opencc (about 8 µs a
+    call) need not be asked. That is over 99% of registered names.
+    """
+    version, characters = lexicon.t2s_characters()
+    if version != opencc.__version__:
+        return None
+    # Outside the BMP every character counts as a candidate: a class of only BMP characters
+    # compiles to a bitmap, one with astral characters to a slow list (a few hundred keys are).
+    listed = "".join(re.escape(char) for char in sorted(characters) if char <= "\uffff")
+    return re.compile(f"[{listed}\U00010000-\U0010ffff]")
+
+
 _BASIC_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -92,6 +114,14 @@ def to_simplified(text: str) -> str:
     become U+29C0C, which most fonts cannot show).
     """
     if not HAN_CHAR.search(text):
+        return text
+    return _simplify_han(text)
+
+
+def _simplify_han(text: str) -> str:
+    """:func:`to_simplified` for a text known to contain a Chinese character."""
+    candidates = _t2s_candidates()
+    if candidates is not None and candidates.search(text) is None:
         return text
     converted: str = _t2s().convert(text)
     if converted == text or len(converted) != len(text):
@@ -136,43 +166,53 @@ def standardize_name(raw: str, *, simplify: bool = True) -> StandardizedName:
         '字节跳动（北京）科技有限公司'
     """
     changes: set[Change] = set()
-    text = unicodedata.normalize("NFKC", raw)
-    if _FULL_WIDTH_ASCII.search(raw):
+    normalized = unicodedata.normalize("NFKC", raw)
+    unchanged = normalized == raw
+    # NFKC changes every full-width character: text it leaves alone has none.
+    if not unchanged and _FULL_WIDTH_ASCII.search(raw):
         changes.add(Change.WIDTH)
     removed = ""
-    if not _ORDINARY.match(text):
+    text = normalized
+    ordinary = _ORDINARY.match(text) is not None
+    if not ordinary:
         text, control, symbols, removed = _drop_unwanted(text)
         if control:
             changes.add(Change.CONTROL)
         if symbols:
             changes.add(Change.SYMBOLS)
-    text = text.translate(_PUNCTUATION_MAP)
+        # Ordinary text has no character the map changes (a test checks every one of them).
+        text = text.translate(_PUNCTUATION_MAP)
     has_han = HAN_CHAR.search(text) is not None
 
-    spaced = _SPACE_RUN.sub(" ", text).strip()
-    if has_han:
-        spaced = _SPACE_NEAR_HAN.sub("", spaced)
-    spaced = _COMMA_WITHOUT_SPACE.sub(", ", _SPACE_BEFORE_COMMA.sub("", spaced))
-    if spaced != text and _SPACE_RUN.sub("", spaced) == _SPACE_RUN.sub("", text):
-        changes.add(Change.WHITESPACE)
-    text = spaced
+    # Without whitespace or a comma none of the spacing rules below can change anything.
+    if _SPACE_OR_COMMA.search(text):
+        spaced = _SPACE_RUN.sub(" ", text).strip()
+        if has_han:
+            spaced = _SPACE_NEAR_HAN.sub("", spaced)
+        spaced = _COMMA_WITHOUT_SPACE.sub(", ", _SPACE_BEFORE_COMMA.sub("", spaced))
+        if spaced != text and _SPACE_RUN.sub("", spaced) == _SPACE_RUN.sub("", text):
+            changes.add(Change.WHITESPACE)
+        text = spaced
 
     if has_han:
         text = text.replace("(", "（").replace(")", "）")
         if simplify:
-            simplified = to_simplified(text)
+            simplified = _simplify_han(text)
             if simplified != text:
                 changes.add(Change.SCRIPT)
                 text = simplified
-    if ("(" in text or "（" in text or not _ORDINARY.match(raw)) and _brackets_changed(raw, text):
+    raw_ordinary = ordinary if unchanged else _ORDINARY.match(raw) is not None
+    if ("(" in text or "（" in text or not raw_ordinary) and _brackets_changed(raw, text):
         changes.add(Change.BRACKETS)
-    return StandardizedName(text, frozenset(changes), has_han, removed)
+    return StandardizedName(text, frozenset(changes) if changes else _NO_CHANGES, has_han, removed)
+
+
+_ANY_BRACKET = re.compile(f"[{re.escape(_OPEN_BRACKETS + _CLOSE_BRACKETS)}（）]")
+_STANDARD_BRACKET = re.compile("[()（）]")
 
 
 def _brackets_changed(raw: str, standard: str) -> bool:
-    raw_brackets = [c for c in raw if c in _OPEN_BRACKETS or c in _CLOSE_BRACKETS or c in "（）"]
-    std_brackets = [c for c in standard if c in "()（）"]
-    return raw_brackets != std_brackets
+    return _ANY_BRACKET.findall(raw) != _STANDARD_BRACKET.findall(standard)
 
 
 def fold_for_key(text: str) -> str:
@@ -189,4 +229,6 @@ def fold_for_key(text: str) -> str:
 
 def fold_standard(text: str) -> str:
     """:func:`fold_for_key` for text that is already a standard name (NFKC'd and simplified)."""
-    return _KEY_DROPPED.sub("", text.casefold())
+    folded = text.casefold()
+    # No dropped character is alphanumeric: an alphanumeric text (most 字号) has none.
+    return folded if folded.isalnum() else _KEY_DROPPED.sub("", folded)

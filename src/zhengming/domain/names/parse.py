@@ -19,11 +19,18 @@ from typing import Any
 from pypinyin import Style, lazy_pinyin
 
 from zhengming.domain.names import lexicon
-from zhengming.domain.names.regions import NATIONAL_CODE, RegionSpan, default_index, region_stem
+from zhengming.domain.names.records import fast_init
+from zhengming.domain.names.regions import (
+    NATIONAL_CODE,
+    default_index,
+    most_specific,
+    region_stem,
+)
 
 _MIN_TRADE_NAME = 2
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class NameParts:
     """The parts of a company name; ``None`` where a part is absent."""
@@ -46,7 +53,7 @@ class _LegalForms:
     """Chinese legal forms, longest first, with their class."""
 
     han: dict[str, str]  # form -> class
-    han_lengths: tuple[int, ...]  # longest first
+    han_lengths: dict[str, tuple[int, ...]]  # last character -> lengths of forms, longest first
     latin: dict[str, str]  # squashed form ("coltd", "nv") -> class
     latin_max_tokens: int
 
@@ -60,8 +67,13 @@ def _legal_forms() -> _LegalForms:
         if script == "latin"
     }
     longest = max(len(_latin_tokens(form)) for form, _, script in lexicon.legal_forms())
-    lengths = tuple(sorted({len(form) for form, _ in han}, reverse=True))
-    return _LegalForms(dict(han), lengths, latin, longest * 2)
+    # A form can only end a name that ends with its last character: one dict lookup leaves the
+    # few lengths worth trying (most names: the forms ending in 司), still longest first.
+    lengths: dict[str, set[int]] = {}
+    for form, _ in han:
+        lengths.setdefault(form[-1], set()).add(len(form))
+    by_last = {last: tuple(sorted(found, reverse=True)) for last, found in lengths.items()}
+    return _LegalForms(dict(han), by_last, latin, longest * 2)
 
 
 @lru_cache(maxsize=1)
@@ -91,9 +103,9 @@ STOCK_STATUS = re.compile(r"^(?:\*?S?\*?ST|PT)(?=[\u4e00-\u9fff])")
 _SHARE_CLASS = re.compile(r"(?<=[\u4e00-\u9fff])[AB]$")
 _ORDINAL = re.compile(r"第[一二三四五六七八九十百零〇0-9]+$")
 _BRACKETED = re.compile(r"（([^（）]+)）")
-_DISTINCT_BRANCH_WORDS = frozenset(
-    {"分公司", "分行", "支行", "分理处", "营业部", "办事处", "代表处", "分部", "分厂", "分店"}
-)
+# No word is a suffix of another, so at most one of them ends a name and their order is free.
+_DISTINCT_BRANCH_WORDS: tuple[str, ...] = ("分公司", "分行", "支行", "分理处", "营业部", "办事处")
+_DISTINCT_BRANCH_WORDS += ("代表处", "分部", "分厂", "分店")
 
 
 def parse_company_name(standard: str) -> NameParts:
@@ -109,10 +121,10 @@ def parse_company_name(standard: str) -> NameParts:
     if not legal_form:
         # Stock short names: *ST国华, 万科A. The status prefix and share class name no company.
         head = STOCK_STATUS.sub("", _SHARE_CLASS.sub("", head)) or head
-    region, trade_name, industry = _split_head(head)
+    region, region_code, trade_name, industry = _split_head(head)
     return NameParts(
-        region=region.text.strip("（）") if region else None,
-        region_code=region.code if region else None,
+        region=region.strip("（）") if region is not None else None,
+        region_code=region_code,
         trade_name=trade_name or None,
         industry=industry or None,
         legal_form=legal_form or None,
@@ -124,6 +136,13 @@ def parse_company_name(standard: str) -> NameParts:
 
 def _split_branch(name: str) -> tuple[str, str]:
     """(head office, branch): the branch is what follows the head office's legal form."""
+    if name.endswith("公司") and name[-3:-2] not in ("分", "支", ""):
+        # Most names. The final 公司 is matched by _COMPANY_FORM (at the latest by its last
+        # alternative), so the last match ends the name, and no branch word ends in 公司 but
+        # 分公司: the loops below would return (name, "") too.
+        return name, ""
+    if not name.endswith(_DISTINCT_BRANCH_WORDS) and "公司" not in name:
+        return name, ""  # no company form to split after, no branch word to split before
     last = None
     for match in _COMPANY_FORM.finditer(name):
         last = match
@@ -154,7 +173,7 @@ def _split_unnamed_branch(name: str, word: str) -> tuple[str, str]:
 def _split_legal_form(name: str) -> tuple[str, str, str | None]:
     """(rest, legal form as written, its class); absorbs （集团）/集团 and a partnership's unit."""
     forms = _legal_forms()
-    for length in forms.han_lengths:
+    for length in forms.han_lengths.get(name[-1:], ()):
         form = name[-length:]
         cls = forms.han.get(form) if len(name) > length else None
         if cls is not None:
@@ -173,35 +192,35 @@ def _split_legal_form(name: str) -> tuple[str, str, str | None]:
     return name, "", None
 
 
-def _split_head(head: str) -> tuple[RegionSpan | None, str, str]:
-    """(region, 字号, industry) of what precedes the legal form."""
-    index = default_index()
+def _split_head(head: str) -> tuple[str | None, str | None, str, str]:
+    """(region as written, its code, 字号, industry) of what precedes the legal form."""
     bracket = _find_bracket_region(head)
     if bracket is not None:
-        span, start, end = bracket
+        region, code, start, end = bracket
         # With the region in brackets, what precedes it is the 字号 (东方普拉特 is not 东方市).
         before, after = head[:start], head[end:]
         trade, industry = segment_trade_and_industry(before)
-        return span, trade, industry + after
+        return region, code, trade, industry + after
 
-    for span in index.prefixes(head):
-        rest = head[len(span.text) :]
-        trade, industry = segment_trade_and_industry(rest)
+    for end, levels in default_index().prefix_chains(head):
+        trade, industry = segment_trade_and_industry(head[end:])
         if _is_real_trade_name(trade):
-            return span, trade, industry
+            return head[:end], most_specific(levels).code, trade, industry
     trade, industry = segment_trade_and_industry(head)
-    return None, trade, industry
+    return None, None, trade, industry
 
 
-def _find_bracket_region(head: str) -> tuple[RegionSpan, int, int] | None:
-    """A bracket whose whole content is a region: （北京）, （武汉市）, （中国）."""
+def _find_bracket_region(head: str) -> tuple[str, str, int, int] | None:
+    """A bracket whose whole content is a region: （北京）, （武汉市）, （中国）.
+
+    Returns (content, region code, start and end of the bracket).
+    """
     if "（" not in head:
         return None
     for match in _BRACKETED.finditer(head):
         span = default_index().whole(match.group(1))
         if span is not None and match.start() >= _MIN_TRADE_NAME:
-            wrapped = RegionSpan(match.group(1), span.region, span.levels)
-            return wrapped, match.start(), match.end()
+            return match.group(1), span.code, match.start(), match.end()
     return None
 
 
@@ -228,23 +247,29 @@ def segment_trade_and_industry(text: str) -> tuple[str, str]:
     words = lexicon.industry_words()
     lengths_by_char = _industry_lengths_by_first_char()
     size = len(text)
-    # first_kinds[k]: the kinds ("industry"/"generic") a segmentation of text[k:] can start with.
-    first_kinds: list[set[str]] = [set() for _ in range(size + 1)]
-    segmentable = [False] * (size + 1)
-    segmentable[size] = True
+    # starts[k]: 0 if text[k:] cannot be cut into industry words, else 1, or 2 when such a cut
+    # can begin with a word of kind "industry" (not only "generic" ones).
+    starts = [0] * (size + 1)
+    starts[size] = 1
     for start in range(size - 1, _MIN_TRADE_NAME - 1, -1):
-        for length in lengths_by_char.get(text[start], ()):
+        lengths = lengths_by_char.get(text[start])
+        if lengths is None:
+            continue
+        for length in lengths:  # shortest first
             end = start + length
-            if end <= size and segmentable[end] and text[start:end] in words:
-                segmentable[start] = True
-                first_kinds[start].add(words[text[start:end]])
+            if end > size:
+                break
+            if starts[end]:
+                kind = words.get(text[start:end])
+                if kind == "industry":
+                    starts[start] = 2
+                elif kind is not None and not starts[start]:
+                    starts[start] = 1
     index = default_index()
     for split in range(_MIN_TRADE_NAME, size):
-        if not segmentable[split]:
-            continue
-        if "industry" not in first_kinds[split] and index.is_place_name(text[:split]):
-            continue
-        return text[:split], text[split:]
+        found = starts[split]
+        if found and (found == 2 or not index.is_place_name(text[:split])):
+            return text[:split], text[split:]
     return text, ""
 
 

@@ -65,6 +65,8 @@ class RegionSpan:
 
 
 _LEVEL_ORDER = {level: index for index, level in enumerate(RegionLevel)}
+# Levels whose townships may follow them in a name.
+_TOWNSHIP_PARENTS = frozenset({RegionLevel.COUNTY, RegionLevel.CITY})
 # Suffixes a short form drops, longest first (自治县 before 县).
 _SUFFIXES: dict[RegionLevel, tuple[str, ...]] = {
     RegionLevel.PROVINCE: ("特别行政区", "自治区", "省", "市"),
@@ -173,6 +175,10 @@ class RegionIndex:
         self._standalone = {
             text: self._choose(found, None) for text, found in self._surfaces.items()
         }
+        # Two characters that can open a region word or a township: any other pair ends a chain.
+        self._next_heads = frozenset(self._lengths_by_head) | {h for _, h in self._townships}
+        self._below: dict[tuple[str, str, RegionLevel], Region | None] = {}
+        self._towns: dict[tuple[str, str], Region] = {}
 
     def _add(self, text: str, surface: _Surface) -> None:
         self._surfaces.setdefault(text, []).append(surface)
@@ -199,26 +205,57 @@ class RegionIndex:
     def _step(self, text: str, start: int, previous: Region | None) -> list[tuple[int, Region]]:
         """Region words that may follow ``previous`` at ``start``: (end, region), longest first."""
         found: list[tuple[int, Region]] = []
-        for length in self._lengths_by_head.get(text[start : start + 2], ()):
-            end = start + length
-            if end > len(text):
-                continue
-            word = text[start:end]
-            if previous is None:
-                chosen = self._standalone.get(word)
-            else:
-                surfaces = self._surfaces.get(word)
-                chosen = self._choose(surfaces, previous) if surfaces else None
-            if chosen is not None:
-                found.append((end, chosen))
-        if previous is not None and previous.level in {RegionLevel.COUNTY, RegionLevel.CITY}:
-            for written in self._townships.get((previous.code, text[start : start + 2]), ()):
-                if text.startswith(written, start):
-                    name = self._township_of_stem.get((previous.code, written), written)
-                    town = Region(previous.code, RegionLevel.TOWNSHIP, name, previous.code)
-                    found.append((start + len(written), town))
-        found.sort(key=lambda item: -item[0])
+        head = text[start : start + 2]
+        lengths = self._lengths_by_head.get(head)
+        if lengths is not None:
+            size = len(text)
+            for length in lengths:
+                end = start + length
+                if end > size:
+                    continue
+                if previous is None:
+                    chosen = self._standalone.get(text[start:end])
+                else:
+                    chosen = self._choose_below(text[start:end], previous)
+                if chosen is not None:
+                    found.append((end, chosen))
+        if previous is not None and previous.level in _TOWNSHIP_PARENTS:
+            towns = self._townships.get((previous.code, head))
+            if towns is not None:
+                for written in towns:
+                    if text.startswith(written, start):
+                        found.append((start + len(written), self._township(previous, written)))
+                # Lengths are tried longest first, so only townships can break the order.
+                found.sort(key=_minus_end)
         return found
+
+    def _choose_below(self, word: str, previous: Region) -> Region | None:
+        """The region written ``word`` right after ``previous``, memoised.
+
+        :meth:`_choose` reads only the previous region's code and level. Words and regions
+        both come from the lexicon, so the memo is bounded by the pairs names combine (a few
+        thousand in a year of registrations), never by the names themselves.
+        """
+        surfaces = self._surfaces.get(word)
+        if not surfaces:  # not a region word: nothing to remember (keeps the memo bounded)
+            return None
+        key = (word, previous.code, previous.level)
+        try:
+            return self._below[key]
+        except KeyError:
+            chosen = self._choose(surfaces, previous)
+            self._below[key] = chosen
+            return chosen
+
+    def _township(self, county: Region, written: str) -> Region:
+        """The township written ``written`` in ``county`` (a region of its own, built once)."""
+        key = (county.code, written)
+        town = self._towns.get(key)
+        if town is None:
+            name = self._township_of_stem.get(key, written)
+            town = Region(county.code, RegionLevel.TOWNSHIP, name, county.code)
+            self._towns[key] = town
+        return town
 
     def _choose(self, surfaces: list[_Surface], previous: Region | None) -> Region | None:
         if previous is None:
@@ -247,31 +284,60 @@ class RegionIndex:
             >>> [span.text for span in default_index().prefixes("上海浦东发展银行")]
             ['上海浦东', '上海']
         """
-        spans: list[RegionSpan] = []
+        return [
+            RegionSpan(text[:end], most_specific(levels), levels)
+            for end, levels in self.prefix_chains(text)
+        ]
 
-        def extend(start: int, chain: tuple[Region, ...]) -> None:
-            previous = chain[-1] if chain else None
-            if previous is not None and previous.level is RegionLevel.TOWNSHIP:
-                return
-            for end, region in self._step(text, start, previous):
-                levels = (*chain, region)
-                spans.append(RegionSpan(text[:end], _most_specific(levels), levels))
-                if len(levels) < 4:
-                    extend(end, levels)
+    def prefix_chains(self, text: str) -> list[tuple[int, tuple[Region, ...]]]:
+        """:meth:`prefixes` as (end, levels), without building a span for every reading."""
+        chains: list[tuple[int, tuple[Region, ...]]] = []
+        lengths = self._lengths_by_head.get(text[:2])
+        if lengths is None:  # most 字号-first names: no region word starts this way
+            return chains
+        size = len(text)
+        # _step(text, 0, None), inlined: a name's first region word must be able to stand alone.
+        for end in lengths:
+            region = self._standalone.get(text[:end]) if end <= size else None
+            if region is not None:
+                levels = (region,)
+                chains.append((end, levels))
+                if text[end : end + 2] in self._next_heads:
+                    self._extend(text, end, levels, chains)
+        if len(chains) > 1:
+            chains.sort(key=_minus_end)  # stable: equally long readings keep depth-first order
+        return chains
 
-        extend(0, ())
-        spans.sort(key=lambda span: -len(span.text))
-        return spans
+    def _extend(
+        self,
+        text: str,
+        start: int,
+        chain: tuple[Region, ...],
+        chains: list[tuple[int, tuple[Region, ...]]],
+    ) -> None:
+        """Add the readings that continue ``chain`` at ``start``, depth first."""
+        previous = chain[-1]
+        if previous.level is RegionLevel.TOWNSHIP or len(chain) >= 4:
+            return
+        for end, region in self._step(text, start, previous):
+            levels = (*chain, region)
+            chains.append((end, levels))
+            if text[end : end + 2] in self._next_heads:  # else _step would find nothing
+                self._extend(text, end, levels, chains)
 
     def whole(self, text: str) -> RegionSpan | None:
         """The reading of ``text`` as nothing but region words (the content of a bracket)."""
-        for span in self.prefixes(text):
-            if span.text == text:
-                return span
+        for end, levels in self.prefix_chains(text):
+            if end == len(text):
+                return RegionSpan(text, most_specific(levels), levels)
         return None
 
 
-def _most_specific(levels: tuple[Region, ...]) -> Region:
+def _minus_end(item: tuple[int, object]) -> int:
+    return -item[0]
+
+
+def most_specific(levels: tuple[Region, ...]) -> Region:
     """The deepest level; a township stands for its county (it has no GB/T 2260 code of its own)."""
     last = levels[-1]
     if last.level is RegionLevel.TOWNSHIP and len(levels) > 1:

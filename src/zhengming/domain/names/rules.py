@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from zhengming.domain.names.classify import Classification, NameKind
 from zhengming.domain.names.normalize import HTML_TAG, Change, StandardizedName
 from zhengming.domain.names.parse import STOCK_STATUS, NameParts
+from zhengming.domain.names.records import fast_init
 
 
 class Severity(StrEnum):
@@ -191,6 +192,7 @@ class RuleSettings(BaseModel):
             raise ValueError(f"unknown rule codes: {sorted(unknown)}")
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Problem:
     """One thing wrong with a name."""
@@ -278,6 +280,20 @@ def _other_scripts(text: str) -> list[str]:
     return list(scripts)
 
 
+# Letters, digits and symbols no rule objects to: every character here is alphanumeric or an
+# allowed symbol (so _stray_symbols finds none) and Latin or Han (so _other_scripts finds none).
+# tests/domain/names/test_fast_paths.py checks both for each character.
+_PLAIN = re.compile(r"[0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff()（）&+/·'\-., ]*\Z")
+
+# Standardization changes reported as warnings, in report order.
+_CHANGE_CODES = (
+    (Change.WIDTH, "name.full_width"),
+    (Change.BRACKETS, "name.bracket_style"),
+    (Change.SCRIPT, "name.traditional_characters"),
+    (Change.WHITESPACE, "name.whitespace"),
+)
+
+
 def check_name(
     raw: str,
     standardized: StandardizedName,
@@ -299,31 +315,31 @@ def check_name(
     if len(text) > settings.max_length:
         problems.add("name.too_long", length=len(text), limit=settings.max_length)
         return problems.items
-    if not any(char.isalpha() for char in text):
+    if not (text[0].isalpha() or any(char.isalpha() for char in text)):
         problems.add("name.no_letters")
         return problems.items
     if len(text) < settings.min_length:
         problems.add("name.too_short", limit=settings.min_length)
 
-    stray = _stray_symbols(STOCK_STATUS.sub("", text))
-    if stray:
-        problems.add("name.stray_symbols", _without_stray_symbols(text) or None, symbols=stray)
+    plain = _PLAIN.match(text) is not None  # no stray symbol and no other script in it
+    if not plain:
+        stray = _stray_symbols(STOCK_STATUS.sub("", text))
+        if stray:
+            problems.add("name.stray_symbols", _without_stray_symbols(text) or None, symbols=stray)
     changes = standardized.changes
-    if Change.CONTROL in changes:
-        problems.add("name.control_characters", text)
-    if Change.SYMBOLS in changes:
-        problems.add("name.emoji", text, symbols=standardized.removed)
-    scripts = _other_scripts(text)
-    if scripts:
-        problems.add("name.mixed_script", scripts=", ".join(scripts))
-    for change, code in (
-        (Change.WIDTH, "name.full_width"),
-        (Change.BRACKETS, "name.bracket_style"),
-        (Change.SCRIPT, "name.traditional_characters"),
-        (Change.WHITESPACE, "name.whitespace"),
-    ):
-        if change in changes:
-            problems.add(code, text)
+    if changes:
+        if Change.CONTROL in changes:
+            problems.add("name.control_characters", text)
+        if Change.SYMBOLS in changes:
+            problems.add("name.emoji", text, symbols=standardized.removed)
+    if not plain:
+        scripts = _other_scripts(text)
+        if scripts:
+            problems.add("name.mixed_script", scripts=", ".join(scripts))
+    if changes:
+        for change, code in _CHANGE_CODES:
+            if change in changes:
+                problems.add(code, text)
 
     _check_kind(text, classification, parts, problems)
     if uscc_problem is not None:

@@ -130,3 +130,14 @@ def placeholders() -> frozenset[str]:
 def minority_name_parts() -> frozenset[str]:
     """Parts of surname-less minority given names (扎西, 卓玛)."""
     return frozenset(_word_list("minority_name_parts.txt"))
+
+
+@lru_cache(maxsize=1)
+def t2s_characters() -> tuple[str, frozenset[str]]:
+    """(opencc version, characters) that opencc's t2s can change, alone or in a phrase.
+
+    A text with none of these characters is returned unchanged by t2s; the list is only valid
+    for the opencc version it was read from (tests/domain/names/test_t2s_characters.py).
+    """
+    version, *lines = _lines("t2s_characters.txt")
+    return version.removeprefix("opencc ").strip(), frozenset("".join(lines))
