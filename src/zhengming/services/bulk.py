@@ -70,7 +70,8 @@ class BulkCustomer:
     """One customer to load: the fields of ``CustomerCreate`` a bulk load carries.
 
     ``aliases`` are stored after the legal name, in order, standardized like register() does;
-    ``owner`` and ``team`` default to the acting user's, as in register().
+    ``owner`` and ``team`` default to the acting user's, as in register(). The other fields are
+    stored as given: a bulk load is trusted, so ``region_code`` and ``industry`` are not checked.
     """
 
     name: str
@@ -181,7 +182,7 @@ class _Prepared(NamedTuple):
     parent process spend more time receiving keys than writing them; tuples unpickle in C.
     """
 
-    #: The customer row's columns, ``customer_no`` excepted.
+    #: ``kind``, ``name``, ``name_key`` and the other columns (``values``) of the customer row.
     row: dict[str, Any]
     #: (name, type, valid_from, valid_to, folded) of each name, the legal name first.
     names: tuple[tuple[str, str, datetime.date | None, datetime.date | None, str], ...]
