@@ -23,6 +23,7 @@ from zhengming.domain.matching import (
     MatchSettings,
     match_records,
 )
+from zhengming.domain.matching.comparisons import may_shorten_or_resemble
 from zhengming.domain.names import NameAnalysis, RuleSettings, analyze_name
 from zhengming.errors import InvalidInputError
 from zhengming.services.commands import DuplicateQuery
@@ -31,6 +32,8 @@ from zhengming.services.ports import CustomerStore
 
 #: Stored keys read per lookup; a larger block is a very common 字号 and proves little.
 KEYS_PER_PROBE = 200
+#: The blocking rule of short forms (domain/matching/blocking.py).
+ABBREVIATION_RULE = "abbreviation"
 #: Customers scored per check, the ones sharing the most keys with the query first.
 MAX_SCORED = 60
 _ANALYSIS_CACHE = 50_000
@@ -119,15 +122,31 @@ def find_duplicates(
     hits = store.find_keys(probes_for(record), limit=KEYS_PER_PROBE)
     strength: Counter[int] = Counter()
     hit_names: dict[int, set[int]] = {}
+    # A short query's abbreviation keys are broad (the 字号's first characters): a customer met
+    # only through them is scored only if one of its names passes a cheap test that every
+    # abbreviation or similar name passes (no other name level can come from those keys).
+    short_core = None if record.analysis.parts.legal_form else record.analysis.keys.core
+    met_otherwise: set[int] = set()
+    passed: set[int] = set()
     for hit in hits:
         if hit.customer_id in excluded:
             continue
         strength[hit.customer_id] += 10 if hit.rule in STRONG_RULES else 1
         if hit.name_id is not None:
             hit_names.setdefault(hit.customer_id, set()).add(hit.name_id)
+        if short_core is None:
+            continue
+        if hit.rule != ABBREVIATION_RULE:
+            met_otherwise.add(hit.customer_id)
+        elif hit.folded is not None and may_shorten_or_resemble(short_core, hit.folded):
+            passed.add(hit.customer_id)
+    if short_core is not None:
+        for customer_id in [c for c in strength if c not in met_otherwise and c not in passed]:
+            del strength[customer_id]
     chosen = [customer_id for customer_id, _ in strength.most_common(MAX_SCORED)]
     candidates: list[DuplicateCandidate] = []
-    for customer in store.load(chosen):
+    wants_contacts = bool(record.phone or record.email)
+    for customer in store.load(chosen, contacts=wants_contacts, tags=False):
         if customer.status is CustomerStatus.MERGED:
             continue
         best = _best_name(record, customer, hit_names.get(customer.id, set()), settings, analyze)

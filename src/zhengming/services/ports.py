@@ -36,9 +36,12 @@ class KeyProbe:
 
 @dataclass(frozen=True, slots=True)
 class KeyHit:
+    """A stored key a probe met; ``folded`` is its name through ``fold_for_key`` (if a name's)."""
+
     customer_id: int
     name_id: int | None
     rule: str
+    folded: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +97,9 @@ class CustomerStore(Protocol):
     def set_tags(self, customer_id: int, tags: Iterable[str]) -> None: ...
     def get(self, customer_id: int) -> Customer | None: ...
     def id_by_number(self, customer_no: str) -> int | None: ...
-    def load(self, customer_ids: Sequence[int]) -> list[Customer]: ...
+    def load(
+        self, customer_ids: Sequence[int], *, contacts: bool = True, tags: bool = True
+    ) -> list[Customer]: ...
     def update(
         self, customer_id: int, *, expected_version: int, values: dict[str, Any]
     ) -> bool: ...

@@ -18,6 +18,7 @@ from zhengming.domain.customer import (
     CustomerType,
     NameType,
 )
+from zhengming.errors import StorageError
 from zhengming.services.ports import CustomerFilter, KeyHit, KeyProbe, NewCustomer, StoredKey
 from zhengming.storage import dialects
 from zhengming.storage.tables import (
@@ -28,6 +29,12 @@ from zhengming.storage.tables import (
     customer_tag,
     match_key,
     tag,
+)
+
+_KEY_LOOKUP = (
+    "SELECT match_key.customer_id, match_key.name_id, customer_name.folded FROM match_key"
+    " LEFT JOIN customer_name ON customer_name.id = match_key.name_id"
+    " WHERE match_key.rule = ? AND match_key.value = ? AND match_key.side = ? LIMIT ?"
 )
 
 #: Sort orders of the customer list: name -> columns.
@@ -150,8 +157,13 @@ class SqlCustomerStore:
         ).scalar()
         return int(value) if value is not None else None
 
-    def load(self, customer_ids: Sequence[int]) -> list[Customer]:
-        """Customers with names, contacts and tags, in the order of ``customer_ids``."""
+    def load(
+        self, customer_ids: Sequence[int], *, contacts: bool = True, tags: bool = True
+    ) -> list[Customer]:
+        """Customers with names (and contacts and tags unless left out), in the given order.
+
+        The duplicate check leaves out what it does not compare: two fewer queries per check.
+        """
         ids = list(dict.fromkeys(customer_ids))
         if not ids:
             return []
@@ -162,42 +174,47 @@ class SqlCustomerStore:
             .all()
         }
         names: dict[int, list[CustomerName]] = defaultdict(list)
-        for row in self._db.execute(
-            sa.select(customer_name)
+        for name_id, customer_id, name, name_type, valid_from, valid_to in self._db.execute(
+            sa.select(
+                customer_name.c.id,
+                customer_name.c.customer_id,
+                customer_name.c.name,
+                customer_name.c.type,
+                customer_name.c.valid_from,
+                customer_name.c.valid_to,
+            )
             .where(customer_name.c.customer_id.in_(ids))
             .order_by(customer_name.c.id)
-        ).mappings():
-            names[row["customer_id"]].append(
-                CustomerName(
-                    name=row["name"],
-                    type=NameType(row["type"]),
-                    valid_from=row["valid_from"],
-                    valid_to=row["valid_to"],
-                    id=row["id"],
-                )
-            )
-        contacts: dict[int, list[Contact]] = defaultdict(list)
-        for row in self._db.execute(
-            sa.select(contact).where(contact.c.customer_id.in_(ids)).order_by(contact.c.id)
-        ).mappings():
-            contacts[row["customer_id"]].append(
-                Contact(
-                    name=row["name"],
-                    phone=row["phone"],
-                    email=row["email"],
-                    title=row["title"],
-                    id=row["id"],
-                )
-            )
-        tags: dict[int, list[str]] = defaultdict(list)
-        for customer_id, tag_name in self._db.execute(
-            sa.select(customer_tag.c.customer_id, tag.c.name)
-            .join(tag, tag.c.id == customer_tag.c.tag_id)
-            .where(customer_tag.c.customer_id.in_(ids))
-            .order_by(tag.c.name)
         ):
-            tags[customer_id].append(tag_name)
-        return [_customer(rows[i], names[i], contacts[i], tags[i]) for i in ids if i in rows]
+            names[customer_id].append(
+                CustomerName(name, NameType(name_type), valid_from, valid_to, id=name_id)
+            )
+        found_contacts: dict[int, list[Contact]] = defaultdict(list)
+        if contacts:
+            for row in self._db.execute(
+                sa.select(contact).where(contact.c.customer_id.in_(ids)).order_by(contact.c.id)
+            ).mappings():
+                found_contacts[row["customer_id"]].append(
+                    Contact(
+                        name=row["name"],
+                        phone=row["phone"],
+                        email=row["email"],
+                        title=row["title"],
+                        id=row["id"],
+                    )
+                )
+        found_tags: dict[int, list[str]] = defaultdict(list)
+        if tags:
+            for customer_id, tag_name in self._db.execute(
+                sa.select(customer_tag.c.customer_id, tag.c.name)
+                .join(tag, tag.c.id == customer_tag.c.tag_id)
+                .where(customer_tag.c.customer_id.in_(ids))
+                .order_by(tag.c.name)
+            ):
+                found_tags[customer_id].append(tag_name)
+        return [
+            _customer(rows[i], names[i], found_contacts[i], found_tags[i]) for i in ids if i in rows
+        ]
 
     def update(self, customer_id: int, *, expected_version: int, values: dict[str, Any]) -> bool:
         """Apply ``values`` if the row is still at ``expected_version``; bumps the version."""
@@ -209,22 +226,27 @@ class SqlCustomerStore:
         return result.rowcount == 1
 
     def find_keys(self, probes: Sequence[KeyProbe], *, limit: int) -> list[KeyHit]:
-        """Stored keys equal to each probe, at most ``limit`` per probe (one indexed query each)."""
+        """Stored keys equal to each probe, at most ``limit`` per probe (one indexed query each).
+
+        The duplicate check's hottest statement runs on the driver's cursor: a third of the time
+        through SQLAlchemy on SQLite (measured); one ``UNION ALL`` of the lookups was slower.
+        """
         hits: list[KeyHit] = []
-        query = (
-            sa.select(match_key.c.customer_id, match_key.c.name_id)
-            .where(
-                match_key.c.rule == sa.bindparam("rule"),
-                match_key.c.value == sa.bindparam("value"),
-                match_key.c.side == sa.bindparam("side"),
-            )
-            .limit(limit)
-        )
-        for probe in dict.fromkeys(probes):
-            for customer_id, name_id in self._db.execute(
-                query, {"rule": probe.rule, "value": probe.value, "side": probe.side}
-            ):
-                hits.append(KeyHit(customer_id, name_id, probe.rule))
+        sql = dialects.driver_sql(self._db, _KEY_LOOKUP)
+        cursor = dialects.driver_cursor(self._db)
+        try:
+            for probe in dict.fromkeys(probes):
+                cursor.execute(sql, (probe.rule, probe.value, probe.side, limit))
+                hits.extend(
+                    KeyHit(customer_id, name_id, probe.rule, folded)
+                    for customer_id, name_id, folded in cursor.fetchall()
+                )
+        except dialects.driver_error(self._db) as exc:
+            raise StorageError(
+                f"数据库查询失败 / the database query failed: {exc}", details={"query": "keys"}
+            ) from exc
+        finally:
+            cursor.close()
         return hits
 
     def find_by_name(self, folded: str, *, limit: int) -> list[int]:

@@ -21,6 +21,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 _WRITE_OPTION = "zhengming_write"
+_SQLITE_MMAP_BYTES = 1 << 30
+_SQLITE_CACHE_KIB = 64 * 1024
 
 
 def create_engine(url: str, *, echo: bool = False) -> Engine:
@@ -45,6 +47,10 @@ def _sqlite_engine(url: sa.URL, *, echo: bool) -> Engine:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=30000")
+        # Reads of a large base: map the file instead of copying pages through read() calls,
+        # and keep more pages per connection (the defaults are no mmap and a 2 MB cache).
+        cursor.execute(f"PRAGMA mmap_size={_SQLITE_MMAP_BYTES}")
+        cursor.execute(f"PRAGMA cache_size=-{_SQLITE_CACHE_KIB}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -73,3 +79,24 @@ def lock_keys(connection: Connection, keys: Iterable[str]) -> None:
 
 def is_sqlite(connection: Connection | Engine) -> bool:
     return connection.dialect.name == "sqlite"
+
+
+def driver_cursor(connection: Connection) -> Any:
+    """A cursor of the driver itself, inside the connection's current transaction.
+
+    For the hottest lookups only (the duplicate check's key probes): SQLAlchemy's execution
+    costs about 0.1 ms a statement, three times the statement itself on SQLite (measured).
+    """
+    return connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+
+
+def driver_sql(connection: Connection, sql: str) -> str:
+    """``sql`` written with ``?`` placeholders, in the driver's own parameter style."""
+    if connection.dialect.paramstyle in ("format", "pyformat"):
+        return sql.replace("?", "%s")
+    return sql
+
+
+def driver_error(connection: Connection) -> type[Exception]:
+    """The driver's base exception class, to catch around :func:`driver_cursor` calls."""
+    return connection.dialect.loaded_dbapi.Error

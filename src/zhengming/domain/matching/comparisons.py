@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rapidfuzz.distance import OSA, Levenshtein
+from rapidfuzz.distance import OSA, LCSseq, Levenshtein
 
 from zhengming.domain.matching.records import MatchRecord
 from zhengming.domain.names import NameAnalysis, NameKind
@@ -50,6 +50,8 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "postcode": ("equal", "missing", "different"),
 }
 _SIMILAR = 0.85
+#: The share of the longer core a `similar` pair may differ by in edits.
+_SIMILAR_EDITS = 1 - _SIMILAR + 1e-9
 #: Addresses at least this similar (Levenshtein, Unicode characters) are `similar`.
 ADDRESS_SIMILAR = 0.8
 
@@ -104,6 +106,20 @@ def is_abbreviation(short: NameAnalysis, full: NameAnalysis) -> bool:
             return False
         position += 1
     return True
+
+
+def may_shorten_or_resemble(short_core: str, full_folded: str) -> bool:
+    """A cheap necessary condition, checked before a stored full name is analysed, for a short
+    name (no legal form) with core ``short_core`` to reach the ``abbreviation`` or ``similar``
+    level against it; ``full_folded`` is the stored name through ``fold_for_key``.
+
+    An abbreviation's characters all appear in order in the full name, and a ``similar`` core
+    differs from the other core by at most 15% of the longer one in edits; each edit costs at
+    most one character of the longest common subsequence, and the other core lies in order
+    inside the folded full name, which is no shorter.
+    """
+    allowance = int(_SIMILAR_EDITS * max(len(short_core), len(full_folded)))
+    return LCSseq.similarity(short_core, full_folded) >= len(short_core) - allowance
 
 
 def _english_meets_chinese(english: NameAnalysis, chinese: NameAnalysis) -> bool:

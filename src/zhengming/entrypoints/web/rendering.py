@@ -88,7 +88,7 @@ def current_user(request: Request) -> User:
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-def editing_user(user: CurrentUser) -> User:
+async def editing_user(user: CurrentUser) -> User:
     """The logged-in user, who must be allowed to register and change customers.
 
     Raises:
