@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from zhengming.domain.matching import MatchSettings
 from zhengming.domain.names import RuleSettings
 from zhengming.services.customers import CustomerService
+from zhengming.services.merging import MergeService
 from zhengming.services.search import SearchService
 from zhengming.services.users import UserService
 from zhengming.settings import Settings, load_settings_file
@@ -27,6 +28,7 @@ class Services:
     customers: CustomerService
     search: SearchService
     users: UserService
+    merges: MergeService
 
     def close(self) -> None:
         self.database.dispose()
@@ -56,4 +58,5 @@ def build_services(settings: Settings | None = None, *, upgrade: bool = True) ->
     )
     search = SearchService(database.unit_of_work, analyze=customers.analyze)
     users = UserService(user_store_factory(database))
-    return Services(settings, database, customers, search, users)
+    merges = MergeService(database.unit_of_work, customers, limit=settings.merge_limit)
+    return Services(settings, database, customers, search, users, merges)

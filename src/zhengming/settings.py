@@ -53,6 +53,17 @@ class Settings(BaseSettings):
     rules_file: Path | None = Field(default=None, description="naming-rule settings JSON")
     match_settings_file: Path | None = Field(default=None, description="MatchSettings JSON")
     demo_size: int = Field(default=3000, ge=0, description="companies `demo` loads")
+    merge_limit: int = Field(default=10, ge=2, le=100, description="most records one merge joins")
+    scan_time: str = Field(
+        default="02:00",
+        pattern=r"^(|([01]\d|2[0-3]):[0-5]\d)$",
+        description="local time (HH:MM) of the nightly duplicate scan `serve` runs; empty: none",
+    )
+    scan_auto_merge: bool = Field(
+        default=False,
+        description="let scans merge identity-certain duplicates (same valid credit code, or "
+        "the same full name and region)",
+    )
     max_request_bytes: int = Field(default=1_000_000, ge=1024, description="largest API body")
     secret_key: SecretStr | None = Field(
         default=None,

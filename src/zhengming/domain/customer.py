@@ -57,6 +57,8 @@ class Actor:
     scope: AccessScope = AccessScope.OWN
     team: str | None = None
     user_id: int | None = None
+    #: Administrators may override merge guards (two different credit codes), with a reason.
+    admin: bool = False
 
     def can_see(self, *, owner: str | None, team: str | None) -> bool:
         """Whether a customer owned by ``owner`` in ``team`` is visible to this actor.
@@ -69,7 +71,7 @@ class Actor:
 
 
 #: The actor for the command line and jobs run by the operator of the installation.
-SYSTEM = Actor(username="system", scope=AccessScope.ALL)
+SYSTEM = Actor(username="system", scope=AccessScope.ALL, admin=True)
 
 
 @dataclass(frozen=True, slots=True)

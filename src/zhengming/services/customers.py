@@ -201,7 +201,7 @@ class CustomerService:
             for contact in contacts:
                 store.add_contact(customer_id, contact)
             store.set_tags(customer_id, data.tags)
-            customer = self._reindex(uow, customer_id)
+            customer = self.reindex(uow, customer_id)
             uow.audit.append(
                 AuditEntry(
                     actor.username,
@@ -220,15 +220,15 @@ class CustomerService:
     def get(self, ref: str | int, *, actor: Actor) -> Customer:
         """A customer by number or id; a merged tombstone answers with its survivor."""
         with self.unit_of_work() as uow:
-            customer = self._resolve(uow, ref, follow=True)
-        _require_visible(actor, customer)
+            customer = self.resolve(uow, ref, follow=True)
+        require_visible(actor, customer)
         return customer
 
     def history(self, ref: str | int, *, actor: Actor) -> list[dict[str, Any]]:
         """The audit trail of one customer, oldest first."""
         with self.unit_of_work() as uow:
-            customer = self._resolve(uow, ref, follow=False)
-            _require_visible(actor, customer)
+            customer = self.resolve(uow, ref, follow=False)
+            require_visible(actor, customer)
             return uow.audit.history("customer", customer.customer_no)
 
     def list(
@@ -275,8 +275,8 @@ class CustomerService:
             self._write(uow, before, values, expected_version)
             if tags is not None:
                 uow.customers.set_tags(before.id, tags)
-            after = self._reindex(uow, before.id)
-            self._audit(uow, actor, "customer.update", before, after)
+            after = self.reindex(uow, before.id)
+            self.audit(uow, actor, "customer.update", before, after)
         return after
 
     def rename(
@@ -329,8 +329,8 @@ class CustomerService:
                 },
                 expected_version,
             )
-            after = self._reindex(uow, before.id)
-            self._audit(uow, actor, "customer.rename", before, after, reason=data.reason)
+            after = self.reindex(uow, before.id)
+            self.audit(uow, actor, "customer.rename", before, after, reason=data.reason)
         return after
 
     def add_alias(
@@ -349,8 +349,8 @@ class CustomerService:
                 return before
             self._add_name(uow, before.id, _alias_name(alias, analysis))
             self._write(uow, before, {}, before.version)
-            after = self._reindex(uow, before.id)
-            self._audit(uow, actor, "customer.add_alias", before, after)
+            after = self.reindex(uow, before.id)
+            self.audit(uow, actor, "customer.add_alias", before, after)
         return after
 
     def remove_alias(
@@ -372,8 +372,8 @@ class CustomerService:
                 )
             uow.customers.delete_name(name_id)
             self._write(uow, before, {}, before.version)
-            after = self._reindex(uow, before.id)
-            self._audit(uow, actor, "customer.remove_alias", before, after)
+            after = self.reindex(uow, before.id)
+            self.audit(uow, actor, "customer.remove_alias", before, after)
         return after
 
     def set_status(
@@ -395,8 +395,8 @@ class CustomerService:
                     details={"customer_no": before.customer_no, "status": before.status.value},
                 )
             self._write(uow, before, {"status": status.value}, before.version)
-            after = self._reindex(uow, before.id)
-            self._audit(uow, actor, f"customer.{_ACTIONS[status]}", before, after, reason=reason)
+            after = self.reindex(uow, before.id)
+            self.audit(uow, actor, f"customer.{_ACTIONS[status]}", before, after, reason=reason)
         return after
 
     # -- internals -------------------------------------------------------------------------
@@ -438,10 +438,14 @@ class CustomerService:
     def _add_name(self, uow: UnitOfWork, customer_id: int, name: CustomerName) -> int:
         return uow.customers.add_name(customer_id, name, folded=fold_for_key(name.name))
 
-    def _reindex(self, uow: UnitOfWork, customer_id: int) -> Customer:
+    def reindex(self, uow: UnitOfWork, customer_id: int) -> Customer:
         """Rebuild the customer's keys from its current names and identifiers; reload it."""
         customer = uow.customers.get(customer_id)
         assert customer is not None  # written in this same transaction
+        if customer.status is CustomerStatus.MERGED:
+            # A tombstone is found through its survivor, which holds its names as aliases.
+            uow.customers.replace_keys(customer_id, [])
+            return customer
         names = [IndexedName(self.analyze(n.name, None), n.id) for n in customer.names]
         uow.customers.replace_keys(
             customer_id,
@@ -454,7 +458,7 @@ class CustomerService:
         )
         return customer
 
-    def _resolve(self, uow: UnitOfWork, ref: str | int, *, follow: bool) -> Customer:
+    def resolve(self, uow: UnitOfWork, ref: str | int, *, follow: bool) -> Customer:
         customer_id = _customer_id(uow, ref)
         customer = uow.customers.get(customer_id) if customer_id is not None else None
         seen: set[int] = set()
@@ -481,8 +485,8 @@ class CustomerService:
         *,
         allow_inactive: bool = False,
     ) -> Customer:
-        customer = self._resolve(uow, ref, follow=False)
-        _require_visible(actor, customer)
+        customer = self.resolve(uow, ref, follow=False)
+        require_visible(actor, customer)
         if customer.status is CustomerStatus.MERGED or (
             not allow_inactive and customer.status is not CustomerStatus.ACTIVE
         ):
@@ -492,14 +496,14 @@ class CustomerService:
                 details={"customer_no": customer.customer_no, "status": customer.status.value},
             )
         if expected_version is not None and expected_version != customer.version:
-            raise _version_conflict(uow, customer, expected_version)
+            raise version_conflict(uow, customer, expected_version)
         return customer
 
     def _write(
         self, uow: UnitOfWork, before: Customer, values: dict[str, Any], expected_version: int
     ) -> None:
         if not uow.customers.update(before.id, expected_version=expected_version, values=values):
-            raise _version_conflict(uow, before, expected_version)
+            raise version_conflict(uow, before, expected_version)
 
     def _refuse_taken_uscc(
         self, uow: UnitOfWork, uscc: str, customer: Customer, actor: Actor
@@ -514,7 +518,7 @@ class CustomerService:
                     details=_owner_details(other, actor),
                 )
 
-    def _audit(
+    def audit(
         self,
         uow: UnitOfWork,
         actor: Actor,
@@ -576,7 +580,7 @@ def _refuse_duplicates(
         )
 
 
-def _require_visible(actor: Actor, customer: Customer) -> None:
+def require_visible(actor: Actor, customer: Customer) -> None:
     if not actor.can_see(owner=customer.owner, team=customer.team):
         raise PermissionDeniedError(
             "无权查看该客户 / you may not see this customer",
@@ -591,7 +595,7 @@ def _owner_details(customer: Customer, actor: Actor) -> dict[str, Any]:
     return details
 
 
-def _version_conflict(
+def version_conflict(
     uow: UnitOfWork, customer: Customer, expected_version: int
 ) -> VersionConflictError:
     history = uow.audit.history("customer", customer.customer_no)

@@ -111,6 +111,163 @@ class CustomerStore(Protocol):
     def page(
         self, filters: CustomerFilter, *, sort: str, offset: int, limit: int
     ) -> tuple[list[Customer], int]: ...
+    def move_contact(self, contact_id: int, customer_id: int) -> None: ...
+    def scan_names(self, statuses: Sequence[str]) -> list[ScanName]: ...
+    def changed_since(self, since: datetime.datetime, statuses: Sequence[str]) -> list[int]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ScanName:
+    """One name of a live customer, as the whole-base scan reads it."""
+
+    customer_id: int
+    name_id: int
+    name: str
+    type: str
+    uscc: str | None
+    phone: str | None
+    email: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPair:
+    """A scored pair of customers as stored (``customer_a < customer_b``)."""
+
+    id: int
+    customer_a: int
+    customer_b: int
+    cluster_id: int | None
+    status: str
+    probability: float
+    decision: str
+    evidence: list[dict[str, Any]]
+    name_a: str | None
+    name_b: str | None
+    fingerprint_a: str
+    fingerprint_b: str
+    found_at: datetime.datetime
+    decided_by: str | None = None
+    decided_at: datetime.datetime | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCluster:
+    id: int
+    status: str
+    probability: float
+    size: int
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+    decided_by: str | None = None
+    decided_at: datetime.datetime | None = None
+    reason: str | None = None
+
+
+class DuplicateStore(Protocol):
+    """Scored pairs, the clusters they form, and the review decisions on them."""
+
+    def pairs(
+        self,
+        *,
+        statuses: Sequence[str] | None = None,
+        customer_ids: Sequence[int] | None = None,
+        cluster_id: int | None = None,
+    ) -> list[StoredPair]: ...
+    def add_pair(self, values: dict[str, Any]) -> int: ...
+    def update_pair(self, pair_id: int, **values: Any) -> None: ...
+    def add_cluster(self, values: dict[str, Any]) -> int: ...
+    def update_cluster(self, cluster_id: int, **values: Any) -> None: ...
+    def cluster(self, cluster_id: int) -> StoredCluster | None: ...
+    def clusters(
+        self, *, status: str | None, min_probability: float, offset: int, limit: int
+    ) -> tuple[list[StoredCluster], int]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    id: int
+    kind: str
+    status: str
+    params: dict[str, Any]
+    result: dict[str, Any] | None
+    error: dict[str, Any] | None
+    stage: str | None
+    done: int
+    total: int | None
+    created_by: str | None
+    created_at: datetime.datetime
+    started_at: datetime.datetime | None
+    finished_at: datetime.datetime | None
+    heartbeat_at: datetime.datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        def when(value: datetime.datetime | None) -> str | None:
+            return value.isoformat() if value else None
+
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "status": self.status,
+            "params": self.params,
+            "result": self.result,
+            "error": self.error,
+            "progress": {"stage": self.stage, "done": self.done, "total": self.total},
+            "created_by": self.created_by,
+            "created_at": when(self.created_at),
+            "started_at": when(self.started_at),
+            "finished_at": when(self.finished_at),
+        }
+
+
+class JobStore(Protocol):
+    def add(self, values: dict[str, Any]) -> int: ...
+    def update(self, job_id: int, **values: Any) -> None: ...
+    def get(self, job_id: int) -> Job | None: ...
+    def latest(self, kind: str, *, statuses: Sequence[str]) -> Job | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMerge:
+    id: int
+    survivor_id: int
+    merged_ids: list[int]
+    plan: dict[str, Any]
+    snapshot: dict[str, Any]
+    changes: dict[str, Any]
+    actor: str
+    reason: str | None
+    created_at: datetime.datetime
+    undone_at: datetime.datetime | None
+    undone_by: str | None
+    undo_report: dict[str, Any] | None
+
+
+class MergeStore(Protocol):
+    def add(self, values: dict[str, Any]) -> int: ...
+    def get(self, merge_id: int) -> StoredMerge | None: ...
+    def update(self, merge_id: int, **values: Any) -> None: ...
+    def for_customer(self, customer_id: int) -> list[StoredMerge]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoredLink:
+    id: int
+    customer_id: int
+    related_id: int
+    kind: str
+    effective_date: datetime.date | None
+    note: str | None
+    created_by: str | None
+    created_at: datetime.datetime
+    ended_at: datetime.datetime | None
+
+
+class LinkStore(Protocol):
+    def add(self, values: dict[str, Any]) -> int: ...
+    def of(self, customer_id: int, *, include_ended: bool = False) -> list[StoredLink]: ...
+    def get(self, link_id: int) -> StoredLink | None: ...
+    def update(self, link_id: int, **values: Any) -> None: ...
 
 
 class AuditLog(Protocol):
@@ -125,6 +282,14 @@ class UnitOfWork(Protocol):
     def customers(self) -> CustomerStore: ...
     @property
     def audit(self) -> AuditLog: ...
+    @property
+    def duplicates(self) -> DuplicateStore: ...
+    @property
+    def jobs(self) -> JobStore: ...
+    @property
+    def merges(self) -> MergeStore: ...
+    @property
+    def links(self) -> LinkStore: ...
 
 
 UnitOfWorkFactory = Callable[..., AbstractContextManager[UnitOfWork]]

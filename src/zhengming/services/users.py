@@ -67,7 +67,13 @@ class User:
     @property
     def actor(self) -> Actor:
         """The actor the services check access with."""
-        return Actor(self.username, scope=self.scope, team=self.team, user_id=self.id)
+        return Actor(
+            self.username,
+            scope=self.scope,
+            team=self.team,
+            user_id=self.id,
+            admin=self.role is Role.ADMIN,
+        )
 
     @property
     def label(self) -> str:

@@ -19,8 +19,16 @@ from zhengming.domain.customer import (
     NameType,
 )
 from zhengming.errors import StorageError
-from zhengming.services.ports import CustomerFilter, KeyHit, KeyProbe, NewCustomer, StoredKey
+from zhengming.services.ports import (
+    CustomerFilter,
+    KeyHit,
+    KeyProbe,
+    NewCustomer,
+    ScanName,
+    StoredKey,
+)
 from zhengming.storage import dialects
+from zhengming.storage.rows import inserted_id, utc_now
 from zhengming.storage.tables import (
     contact,
     counter,
@@ -80,7 +88,7 @@ class SqlCustomerStore:
             "created_by": actor,
             **new.values,
         }
-        return _new_id(self._db.execute(customer.insert().values(row)))
+        return inserted_id(self._db.execute(customer.insert().values(row)))
 
     def add_name(self, customer_id: int, name: CustomerName, *, folded: str) -> int:
         result = self._db.execute(
@@ -91,10 +99,10 @@ class SqlCustomerStore:
                 folded=folded,
                 valid_from=name.valid_from,
                 valid_to=name.valid_to,
-                created_at=_now(),
+                created_at=utc_now(),
             )
         )
-        return _new_id(result)
+        return inserted_id(result)
 
     def update_name(self, name_id: int, **values: Any) -> None:
         self._db.execute(customer_name.update().where(customer_name.c.id == name_id).values(values))
@@ -126,10 +134,10 @@ class SqlCustomerStore:
                 phone=person.phone,
                 email=person.email,
                 title=person.title,
-                created_at=_now(),
+                created_at=utc_now(),
             )
         )
-        return _new_id(result)
+        return inserted_id(result)
 
     def set_tags(self, customer_id: int, tags: Iterable[str]) -> None:
         wanted = list(dict.fromkeys(tags))
@@ -141,7 +149,7 @@ class SqlCustomerStore:
         )
         for name in wanted:
             if name not in known:
-                known[name] = _new_id(self._db.execute(tag.insert().values(name=name)))
+                known[name] = inserted_id(self._db.execute(tag.insert().values(name=name)))
         self._db.execute(
             customer_tag.insert(),
             [{"customer_id": customer_id, "tag_id": known[name]} for name in wanted],
@@ -221,9 +229,50 @@ class SqlCustomerStore:
         result = self._db.execute(
             customer.update()
             .where(customer.c.id == customer_id, customer.c.version == expected_version)
-            .values({**values, "version": expected_version + 1, "updated_at": _now()})
+            .values({**values, "version": expected_version + 1, "updated_at": utc_now()})
         )
         return result.rowcount == 1
+
+    def move_contact(self, contact_id: int, customer_id: int) -> None:
+        self._db.execute(
+            contact.update().where(contact.c.id == contact_id).values(customer_id=customer_id)
+        )
+
+    def scan_names(self, statuses: Sequence[str]) -> list[ScanName]:
+        """Every name of the customers in ``statuses``, with the credit code and first contact."""
+        first_contact = (
+            sa.select(
+                contact.c.customer_id,
+                sa.func.min(contact.c.phone).label("phone"),
+                sa.func.min(contact.c.email).label("email"),
+            )
+            .group_by(contact.c.customer_id)
+            .subquery()
+        )
+        rows = self._db.execute(
+            sa.select(
+                customer_name.c.customer_id,
+                customer_name.c.id,
+                customer_name.c.name,
+                customer_name.c.type,
+                customer.c.uscc,
+                first_contact.c.phone,
+                first_contact.c.email,
+            )
+            .join(customer, customer.c.id == customer_name.c.customer_id)
+            .outerjoin(first_contact, first_contact.c.customer_id == customer.c.id)
+            .where(customer.c.status.in_(list(statuses)))
+            .order_by(customer_name.c.customer_id, customer_name.c.id)
+        )
+        return [ScanName(*row) for row in rows]
+
+    def changed_since(self, since: datetime.datetime, statuses: Sequence[str]) -> list[int]:
+        rows = self._db.execute(
+            sa.select(customer.c.id)
+            .where(customer.c.updated_at >= since, customer.c.status.in_(list(statuses)))
+            .order_by(customer.c.id)
+        )
+        return [row[0] for row in rows]
 
     def find_keys(self, probes: Sequence[KeyProbe], *, limit: int) -> list[KeyHit]:
         """Stored keys equal to each probe, at most ``limit`` per probe (one indexed query each).
@@ -373,13 +422,3 @@ def _customer(
         tags=tuple(tags),
         extra=row["extra"] or {},
     )
-
-
-def _new_id(result: sa.CursorResult[Any]) -> int:
-    key = result.inserted_primary_key
-    assert key is not None  # single-row inserts always report their key
-    return int(key[0])
-
-
-def _now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)

@@ -22,6 +22,9 @@ from zhengming.errors import StorageError
 from zhengming.storage import dialects
 from zhengming.storage.audit import SqlAuditLog
 from zhengming.storage.customers import SqlCustomerStore
+from zhengming.storage.duplicates import SqlDuplicateStore
+from zhengming.storage.jobs import SqlJobStore
+from zhengming.storage.merges import SqlLinkStore, SqlMergeStore
 
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -33,6 +36,10 @@ class SqlUnitOfWork:
     connection: Connection
     customers: SqlCustomerStore
     audit: SqlAuditLog
+    duplicates: SqlDuplicateStore
+    jobs: SqlJobStore
+    merges: SqlMergeStore
+    links: SqlLinkStore
 
 
 class Database:
@@ -101,7 +108,13 @@ class Database:
             connection = self.engine.connect().execution_options(**options)
             with connection, connection.begin():
                 yield SqlUnitOfWork(
-                    connection, SqlCustomerStore(connection), SqlAuditLog(connection)
+                    connection,
+                    SqlCustomerStore(connection),
+                    SqlAuditLog(connection),
+                    SqlDuplicateStore(connection),
+                    SqlJobStore(connection),
+                    SqlMergeStore(connection),
+                    SqlLinkStore(connection),
                 )
         except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
             raise StorageError(

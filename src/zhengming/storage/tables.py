@@ -150,3 +150,104 @@ counter = sa.Table(
     sa.Column("name", sa.String(40), primary_key=True),
     sa.Column("value", sa.BigInteger, nullable=False),
 )
+
+# --- duplicate management (issue 5) --------------------------------------------------------
+
+#: Long work (scans, imports) with its progress; a scheduled scan and a manual one never overlap.
+job = sa.Table(
+    "job",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("status", sa.String(12), nullable=False),
+    sa.Column("params", sa.JSON),
+    sa.Column("result", sa.JSON),
+    sa.Column("error", sa.JSON),
+    sa.Column("stage", sa.String(40)),
+    sa.Column("done", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("total", sa.BigInteger),
+    sa.Column("created_by", sa.String(64)),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("started_at", sa.DateTime),
+    sa.Column("finished_at", sa.DateTime),
+    sa.Column("heartbeat_at", sa.DateTime),
+    sa.Index("ix_job_kind_status", "kind", "status"),
+)
+
+#: Customers a scan found to be one customer, reviewed together (DESIGN.md §5).
+duplicate_cluster = sa.Table(
+    "duplicate_cluster",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("status", sa.String(16), nullable=False, server_default="pending"),
+    sa.Column("probability", sa.Float, nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("job_id", sa.Integer, sa.ForeignKey("job.id")),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Column("decided_by", sa.String(64)),
+    sa.Column("decided_at", sa.DateTime),
+    sa.Column("reason", sa.String(1000)),
+    sa.Index("ix_duplicate_cluster_status_probability", "status", "probability"),
+)
+
+#: One scored pair of customers (``customer_a < customer_b``), with the evidence and the
+#: review decision; the fingerprints remember what the records looked like when decided.
+duplicate_pair = sa.Table(
+    "duplicate_pair",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("customer_a", sa.Integer, sa.ForeignKey("customer.id"), nullable=False),
+    sa.Column("customer_b", sa.Integer, sa.ForeignKey("customer.id"), nullable=False, index=True),
+    sa.Column("cluster_id", sa.Integer, sa.ForeignKey("duplicate_cluster.id"), index=True),
+    sa.Column("status", sa.String(16), nullable=False, server_default="pending"),
+    sa.Column("probability", sa.Float, nullable=False),
+    sa.Column("decision", sa.String(10), nullable=False),
+    sa.Column("evidence", sa.JSON),
+    sa.Column("name_a", sa.String(1000)),
+    sa.Column("name_b", sa.String(1000)),
+    sa.Column("fingerprint_a", sa.String(32), nullable=False),
+    sa.Column("fingerprint_b", sa.String(32), nullable=False),
+    sa.Column("job_id", sa.Integer, sa.ForeignKey("job.id")),
+    sa.Column("found_at", sa.DateTime, nullable=False),
+    sa.Column("seen_at", sa.DateTime, nullable=False),
+    sa.Column("decided_by", sa.String(64)),
+    sa.Column("decided_at", sa.DateTime),
+    sa.Column("reason", sa.String(1000)),
+    sa.UniqueConstraint("customer_a", "customer_b"),
+    sa.Index("ix_duplicate_pair_status", "status"),
+)
+
+#: A merge with everything needed to undo it: the records as they were and what it changed.
+merge_event = sa.Table(
+    "merge_event",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("survivor_id", sa.Integer, sa.ForeignKey("customer.id"), nullable=False, index=True),
+    sa.Column("merged_ids", sa.JSON, nullable=False),
+    sa.Column("plan", sa.JSON, nullable=False),
+    sa.Column("snapshot", sa.JSON, nullable=False),
+    sa.Column("changes", sa.JSON, nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("reason", sa.String(1000)),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("undone_at", sa.DateTime),
+    sa.Column("undone_by", sa.String(64)),
+    sa.Column("undo_report", sa.JSON),
+)
+
+#: Related customers that stay separate: a branch and its head office, members of one group,
+#: a company acquired by (or merged into) another.
+customer_link = sa.Table(
+    "customer_link",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("customer_id", sa.Integer, sa.ForeignKey("customer.id"), nullable=False, index=True),
+    sa.Column("related_id", sa.Integer, sa.ForeignKey("customer.id"), nullable=False, index=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("effective_date", sa.Date),
+    sa.Column("note", sa.String(1000)),
+    sa.Column("created_by", sa.String(64)),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("ended_at", sa.DateTime),
+)
