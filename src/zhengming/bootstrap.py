@@ -11,7 +11,10 @@ from dataclasses import dataclass
 from zhengming.domain.matching import MatchSettings
 from zhengming.domain.names import RuleSettings
 from zhengming.services.customers import CustomerService
+from zhengming.services.links import LinkService
 from zhengming.services.merging import MergeService
+from zhengming.services.review import ReviewService
+from zhengming.services.scanning import ScanService
 from zhengming.services.search import SearchService
 from zhengming.services.users import UserService
 from zhengming.settings import Settings, load_settings_file
@@ -29,6 +32,9 @@ class Services:
     search: SearchService
     users: UserService
     merges: MergeService
+    links: LinkService
+    scans: ScanService
+    review: ReviewService
 
     def close(self) -> None:
         self.database.dispose()
@@ -59,4 +65,9 @@ def build_services(settings: Settings | None = None, *, upgrade: bool = True) ->
     search = SearchService(database.unit_of_work, analyze=customers.analyze)
     users = UserService(user_store_factory(database))
     merges = MergeService(database.unit_of_work, customers, limit=settings.merge_limit)
-    return Services(settings, database, customers, search, users, merges)
+    links = LinkService(database.unit_of_work, customers)
+    scans = ScanService(
+        database.unit_of_work, customers, merges, auto_merge=settings.scan_auto_merge
+    )
+    review = ReviewService(database.unit_of_work, customers, merges, links)
+    return Services(settings, database, customers, search, users, merges, links, scans, review)

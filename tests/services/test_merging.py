@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import itertools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,14 +11,13 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from stdnum.cn import uscc as stdnum_uscc
 
+from tests.support.seeding import fresh_uscc, seed
 from zhengming.bootstrap import Services, build_services
 from zhengming.domain.customer import (
     SYSTEM,
     AccessScope,
     Actor,
-    Contact,
     CustomerName,
     CustomerStatus,
     NameType,
@@ -33,10 +31,9 @@ from zhengming.errors import (
     PermissionDeniedError,
     VersionConflictError,
 )
-from zhengming.services.bulk import BulkCustomer, load_customers
+from zhengming.services.bulk import BulkCustomer
 from zhengming.services.commands import CustomerUpdate, DuplicateQuery
 from zhengming.settings import Settings
-from zhengming.storage.bulk import bulk_units
 from zhengming.storage.tables import (
     contact,
     customer,
@@ -49,39 +46,6 @@ from zhengming.storage.tables import (
 )
 
 ALICE = Actor("alice", scope=AccessScope.OWN, team="north")
-_SERIAL = itertools.count(10_000_000)
-
-
-def fresh_uscc() -> str:
-    """A valid credit code never used before in this test session."""
-    body = f"91110108{next(_SERIAL):09d}"
-    return body + stdnum_uscc.calc_check_digit(body)
-
-
-def seed(
-    services: Services,
-    customers: list[BulkCustomer],
-    *,
-    contacts: dict[int, list[str]] | None = None,
-    tags: dict[int, list[str]] | None = None,
-) -> list[str]:
-    """Store ``customers`` as trusted rows (no duplicate check), with contacts and tags."""
-    with bulk_units(services.database) as units:
-        report = load_customers(units, customers, actor=SYSTEM)
-    assert report.loaded == len(customers), report.to_dict()
-    first = int(report.first_customer_no.rsplit("-", 1)[1])
-    prefix = report.first_customer_no.rsplit("-", 1)[0]
-    numbers = [f"{prefix}-{first + i:06d}" for i in range(len(customers))]
-    with services.database.unit_of_work(write=True) as uow:
-        for index, number in enumerate(numbers):
-            customer_id = uow.customers.id_by_number(number)
-            assert customer_id is not None
-            for phone in (contacts or {}).get(index, []):
-                uow.customers.add_contact(customer_id, Contact(name="王经理", phone=phone))
-            if (tags or {}).get(index):
-                uow.customers.set_tags(customer_id, (tags or {})[index])
-            services.customers.reindex(uow, customer_id)  # phone keys, as register stores them
-    return numbers
 
 
 def dump(services: Services, numbers: list[str]) -> dict[str, Any]:

@@ -7,6 +7,7 @@ front door gets the same validation and the same error codes.
 from __future__ import annotations
 
 import datetime
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -90,3 +91,47 @@ class DuplicateQuery(_Command):
     phone: ShortText | None = None
     email: ShortText | None = None
     limit: int = Field(default=10, ge=1, le=50)
+
+
+class LinkKind(StrEnum):
+    """How two customers that stay separate are related."""
+
+    BRANCH_OF = "branch_of"  # 分支机构 of a head office
+    SAME_GROUP = "same_group"  # members of one group (集团)
+    ACQUIRED_BY = "acquired_by"  # 被收购
+    ABSORBED_BY = "absorbed_by"  # 吸收合并: merged into another company (a legal act)
+
+
+class LinkInput(_Command):
+    """``customer`` is related to ``related_to`` as ``kind`` (e.g. branch_of its head office)."""
+
+    related_to: ShortText = Field(description="customer number of the other customer")
+    kind: LinkKind
+    effective_date: datetime.date | None = None
+    note: Reason | None = None
+
+
+class ReviewAction(StrEnum):
+    MERGE = "merge"
+    NOT_DUPLICATE = "not_duplicate"
+    RELATED = "related"
+
+
+class ReviewDecision(_Command):
+    """A reviewer's decision on a duplicate cluster.
+
+    ``merge`` merges ``customers`` (default: every member) into ``survivor`` (default: by the
+    survivorship rules), taking fields as ``take`` says; ``not_duplicate`` is remembered until one
+    of the records changes its names or credit code; ``related`` links every other member to
+    ``related_to`` as ``kind``.
+    """
+
+    action: ReviewAction
+    customers: list[ShortText] | None = Field(default=None, min_length=2, max_length=100)
+    survivor: ShortText | None = None
+    take: dict[str, ShortText] = Field(default_factory=dict)
+    versions: dict[str, int] = Field(default_factory=dict)
+    kind: LinkKind | None = None
+    related_to: ShortText | None = None
+    reason: Reason | None = None
+    override_reason: Reason | None = None
