@@ -1,6 +1,7 @@
 """The one server `zhengming serve` runs: the REST API and the web UI on shared services.
 
-The two front doors never import each other; this module composes them. Requests under
+The two front doors never import each other; this module composes them, and starts the
+nightly duplicate scan (``scheduler.py``) with the server. Requests under
 ``/api/`` (and the OpenAPI document and its viewers) go to the API, everything else to the web
 UI, so an unknown API path still answers JSON and an unknown page still answers HTML.
 
@@ -13,6 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from zhengming.bootstrap import Services, build_services
 from zhengming.entrypoints.api import create_app
+from zhengming.entrypoints.scheduler import NightlyScan
 from zhengming.entrypoints.web import create_web_app
 from zhengming.settings import Settings
 
@@ -26,6 +28,7 @@ class Server:
         self.services = services
         self.api: ASGIApp = create_app(services)
         self.web: ASGIApp = create_web_app(services)
+        self.nightly_scan = NightlyScan(services)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -39,8 +42,10 @@ class Server:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                self.nightly_scan.start()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                self.nightly_scan.stop()
                 self.services.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return

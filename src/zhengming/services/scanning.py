@@ -204,6 +204,9 @@ class ScanService:
         return job, since
 
     def _refuse_running(self, uow: UnitOfWork) -> None:
+        # Two app processes starting the nightly scan at once: the second waits here, then
+        # sees the first one's job (SQLite's write lock does the same by itself).
+        uow.customers.lock_keys(["job:scan"])
         running = uow.jobs.latest("scan", statuses=("queued", "running"))
         if running is None:
             return
