@@ -187,3 +187,22 @@ def test_one_scan_at_a_time_and_auto_merge_of_identity_certain_pairs(
     assert len(survivors) == 1
     # Different credit codes are never auto-merged, nor merged by a scan at all.
     assert services.customers.get(base["xh2"], actor=SYSTEM).customer_no == base["xh2"]
+
+
+def test_auto_merge_never_merges_a_pair_a_reviewer_decided(
+    services: Services, base: dict[str, str]
+) -> None:
+    twin = seed(services, [BulkCustomer("杭州娃哈哈集团有限公司")])[0]
+    services.scans.run(full=True)
+    services.review.decide(
+        _cluster_of(services, twin),
+        ReviewDecision(action=ReviewAction.NOT_DUPLICATE, reason="同名的两个经销商"),
+        actor=SYSTEM,
+    )
+    services.scans.auto_merge = True
+    try:
+        report = services.scans.run(full=True)
+    finally:
+        services.scans.auto_merge = False
+    assert report.auto_merged == []
+    assert services.customers.get(twin, actor=SYSTEM).customer_no == twin

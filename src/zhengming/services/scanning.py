@@ -138,11 +138,13 @@ class ScanService:
             report.seconds["find"] = time.perf_counter() - started
             started = time.perf_counter()
             with self.unit_of_work(write=True) as uow:
-                self._store(uow, job, found, scanned, full=since is None, report=report)
+                decided = self._store(uow, job, found, scanned, full=since is None, report=report)
                 report.clusters = self._recluster(uow, job.id)
             report.seconds["store"] = time.perf_counter() - started
             if self.auto_merge:
-                report.auto_merged = self._auto_merge(found, actor)
+                # A pair a reviewer decided is never merged behind their back.
+                undecided = [p for p in found if (p.customer_a, p.customer_b) not in decided]
+                report.auto_merged = self._auto_merge(undecided, actor)
         except Exception as exc:
             self._finish(job.id, "failed", error=_error(exc))
             if isinstance(exc, ZhengmingError):
@@ -189,6 +191,9 @@ class ScanService:
                         "created_at": now,
                     }
                 )
+            else:
+                queued = uow.jobs.get(job_id)
+                full = full or bool(queued and queued.params.get("full"))
             last = uow.jobs.latest("scan", statuses=("succeeded",))
             since = None if full or last is None or last.started_at is None else last.started_at
             uow.jobs.update(
@@ -351,8 +356,10 @@ class ScanService:
         *,
         full: bool,
         report: ScanReport,
-    ) -> None:
+    ) -> set[tuple[int, int]]:
+        """Store the found pairs; returns the ones a reviewer's decision still covers."""
         now = _now()
+        decided: set[tuple[int, int]] = set()
         existing = {
             (pair.customer_a, pair.customer_b): pair
             for pair in uow.duplicates.pairs(customer_ids=None if full else sorted(scanned))
@@ -395,7 +402,9 @@ class ScanService:
             elif old.status in REMEMBERED and _same_prints(old, prints_now):
                 uow.duplicates.update_pair(old.id, seen_at=now)
                 report.remembered += 1
+                decided.add(key)
             elif old.status == "merged":
+                decided.add(key)
                 continue
             else:
                 reopened = old.status != "pending"
@@ -415,6 +424,7 @@ class ScanService:
             if full or old.customer_a in scanned or old.customer_b in scanned:
                 uow.duplicates.update_pair(old.id, status="gone", seen_at=now)
                 report.gone += 1
+        return decided
 
     def _recluster(self, uow: UnitOfWork, job_id: int) -> int:
         """Group the pending pairs into clusters; a cluster whose members are unchanged keeps

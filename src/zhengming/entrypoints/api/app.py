@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 import zhengming
 from zhengming.bootstrap import Services, build_services
-from zhengming.entrypoints.api import customers, duplicates, health, search
+from zhengming.entrypoints.api import customers, duplicates, health, merges, review, search
 from zhengming.entrypoints.api.errors import error_responses, install_error_handlers
 from zhengming.entrypoints.api.limits import BodySizeLimit
 from zhengming.settings import Settings
@@ -68,6 +68,6 @@ def create_app(services: Services | None = None, *, settings: Settings | None = 
     app.state.services = services
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=resolved.max_request_bytes)
-    for module in (customers, duplicates, search, health):
+    for module in (customers, duplicates, merges, review, search, health):
         app.include_router(module.router, prefix=API_PREFIX)
     return app

@@ -8,6 +8,7 @@ carries one customer has its version as ``ETag``; changes send it back as ``If-M
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Body, Path, Query, Request, Response
 
@@ -116,9 +117,18 @@ def list_customers(
     responses=error_responses(_NOT_FOUND),
 )
 def read_customer(
-    ref: CustomerRef, services: ServicesDep, actor: CurrentActor, response: Response
+    ref: CustomerRef,
+    services: ServicesDep,
+    actor: CurrentActor,
+    request: Request,
+    response: Response,
 ) -> dict[str, Any]:
-    return _describe(response, services.customers.get(ref, actor=actor))
+    customer = services.customers.get(ref, actor=actor)
+    if ref not in (customer.customer_no, str(customer.id)):
+        # A tombstone answered with its survivor: say where the survivor really lives.
+        parent = request.url.path.rsplit("/", 1)[0]
+        response.headers["Content-Location"] = f"{parent}/{quote(customer.customer_no)}"
+    return _describe(response, customer)
 
 
 @router.patch(

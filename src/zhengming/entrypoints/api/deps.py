@@ -23,6 +23,9 @@ from zhengming.errors import InvalidInputError, PermissionDeniedError
 USER_HEADER = "X-Zhengming-User"
 TEAM_HEADER = "X-Zhengming-Team"
 SCOPE_HEADER = "X-Zhengming-Scope"
+ROLE_HEADER = "X-Zhengming-Role"
+#: The role value that makes the actor an administrator (who may override merge guards).
+ADMIN_ROLE = "admin"
 #: Versions are database integers; longer digit strings are not versions.
 _MAX_VERSION_DIGITS = 18
 
@@ -43,7 +46,8 @@ async def current_actor(request: Request, services: ServicesDep) -> Actor:
 
     Until authentication arrives this is :data:`SYSTEM`, unless the installation trusts a reverse
     proxy's identity headers (setting ``trust_user_header``): then ``X-Zhengming-User``,
-    ``X-Zhengming-Team`` and ``X-Zhengming-Scope`` (own, team or all; default own) name the user.
+    ``X-Zhengming-Team``, ``X-Zhengming-Scope`` (own, team or all; default own) and
+    ``X-Zhengming-Role`` name the user (see :func:`actor_from_headers`).
     """
     if not services.settings.trust_user_header:
         return SYSTEM
@@ -55,6 +59,16 @@ CurrentActor = Annotated[Actor, Depends(current_actor)]
 
 def actor_from_headers(headers: Mapping[str, str]) -> Actor:
     """The actor named by a trusted proxy's identity headers.
+
+    ``X-Zhengming-User`` names the user (required); ``X-Zhengming-Team`` the team;
+    ``X-Zhengming-Scope`` what they may see (own, team or all; default own). ``X-Zhengming-Role:
+    admin`` (any case) makes them an administrator, who may override merge guards (merge two
+    different credit codes, with a reason); any other role, or none, does not. The proxy must
+    strip these headers from what clients send.
+
+    Example:
+        >>> actor_from_headers({"X-Zhengming-User": "li", "X-Zhengming-Role": "admin"}).admin
+        True
 
     Raises:
         PermissionDeniedError: the user header is missing or empty.
@@ -74,7 +88,12 @@ def actor_from_headers(headers: Mapping[str, str]) -> Actor:
             f"{SCOPE_HEADER} 必须是 own、team 或 all / must be own, team or all",
             details={"header": SCOPE_HEADER, "value": scope_text},
         ) from None
-    return Actor(username=username, scope=scope, team=_header(headers, TEAM_HEADER) or None)
+    return Actor(
+        username=username,
+        scope=scope,
+        team=_header(headers, TEAM_HEADER) or None,
+        admin=_header(headers, ROLE_HEADER).lower() == ADMIN_ROLE,
+    )
 
 
 async def expected_version(

@@ -9,18 +9,23 @@ models, and the OpenAPI document shows them.
 from __future__ import annotations
 
 import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from zhengming.domain.customer import CustomerStatus, CustomerType, NameType
 from zhengming.domain.matching import Decision
+from zhengming.domain.merging import MERGED_FIELDS
 from zhengming.domain.names.rules import Severity
 from zhengming.services.commands import Reason, ShortText
 from zhengming.services.ports import CustomerFilter
 
 ListedStatus = Literal["active", "archived", "deleted"]
 Sort = Literal["updated", "created", "name", "customer_no"]
+#: A customer named in a request body: its number (C202611-000001) or id.
+CustomerRefText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)
+]
 
 
 class NamePublic(BaseModel):
@@ -220,3 +225,128 @@ class CustomerQuery(BaseModel):
             team=self.team,
             tag=self.tag,
         )
+
+
+# --- merges ---------------------------------------------------------------------------------
+
+
+class MergeProposal(BaseModel):
+    """The records to merge and the user's choices; what ``POST /merges/preview`` plans."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    customers: list[CustomerRefText] = Field(
+        min_length=2, max_length=100, description="customer numbers (or ids) to merge into one"
+    )
+    survivor: CustomerRefText | None = Field(
+        default=None, description="the record to keep; by the survivorship rules when omitted"
+    )
+    take: dict[str, CustomerRefText] = Field(
+        default_factory=dict,
+        max_length=len(MERGED_FIELDS),
+        description="field -> the record whose value the survivor keeps; fields: "
+        + ", ".join(MERGED_FIELDS),
+    )
+    override_reason: Reason | None = Field(
+        default=None,
+        description="administrators only: merge records with different valid credit codes",
+    )
+
+
+class MergeCreate(MergeProposal):
+    """A merge to apply: the proposal, the versions it was previewed with, and why."""
+
+    versions: dict[str, Annotated[int, Field(ge=1)]] = Field(
+        default_factory=dict,
+        max_length=100,
+        description="customer number -> the version previewed; a record changed since is "
+        "refused with 409 customer.version_conflict",
+    )
+    reason: Reason | None = Field(default=None, description="kept in the merge event and audit log")
+
+    @model_validator(mode="after")
+    def _versions_name_merged_records(self) -> MergeCreate:
+        # The service matches versions by customer number: a key it cannot match would be
+        # ignored silently, and the merge would then overwrite a change it was meant to catch.
+        stray = sorted(set(self.versions) - set(self.customers))
+        if stray:
+            raise ValueError(
+                "versions must be keyed by the customer numbers listed in customers: "
+                + ", ".join(stray)
+            )
+        return self
+
+
+class MergeUndo(BaseModel):
+    """Why a merge is undone (kept in the merge event and the audit log)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    reason: Reason | None = None
+
+
+class PlanValuePublic(BaseModel):
+    """The value a field of the survivor will have, and the id of the record it comes from."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    value: Any
+    from_: int = Field(alias="from", description="id of the record the value comes from")
+
+
+class MergePlanPublic(BaseModel):
+    """What a merge does (``MergePlan.to_dict()``); versions are keyed by customer id."""
+
+    survivor_id: int
+    merged_ids: list[int]
+    values: dict[str, PlanValuePublic]
+    new_names: list[NamePublic] = Field(description="names the survivor gains as aliases")
+    versions: dict[str, int]
+    override_reason: str | None
+
+
+class MergePreviewPublic(MergePlanPublic):
+    """The plan, and the records involved (survivor first) to show side by side."""
+
+    records: list[CustomerPublic]
+
+
+class MergeResultPublic(BaseModel):
+    """A merge done: its id (to undo it with), the survivor, the tombstones and the plan."""
+
+    merge_id: int
+    survivor: CustomerPublic
+    merged: list[CustomerPublic]
+    plan: MergePlanPublic
+
+
+class UndoResultPublic(BaseModel):
+    """A merge undone: the records restored, and the survivor's later changes kept instead."""
+
+    merge_id: int
+    survivor: CustomerPublic
+    restored: list[CustomerPublic]
+    conflicts: list[dict[str, Any]] = Field(
+        description="{field, before_merge, set_by_merge, current}: changed since the merge, "
+        "kept; {contact_id, problem}: a moved contact removed since"
+    )
+
+
+class MergeEventPublic(BaseModel):
+    """A merge as recorded: the plan, every change it made, and its undo if undone."""
+
+    id: int
+    survivor: str = Field(description="customer number of the survivor")
+    merged: list[str] = Field(description="customer numbers of the merged records")
+    plan: MergePlanPublic
+    changes: dict[str, Any]
+    actor: str
+    reason: str | None
+    created_at: datetime.datetime
+    undone_at: datetime.datetime | None
+    undone_by: str | None
+    undo_report: dict[str, Any] | None
+
+
+class MergeEventsPublic(BaseModel):
+    items: list[MergeEventPublic]

@@ -4,7 +4,8 @@ Each command parses its arguments, makes one library call and prints the result 
 for people, ``--json`` for programs). Library errors become exit code 2 (bad input) or 1.
 
 One module per group of commands: :mod:`.names` (normalize, match), :mod:`.batch` (dedupe),
-:mod:`.registry` (check, search), :mod:`.customers` (the ``customers`` group), :mod:`.admin`
+:mod:`.registry` (check, search), :mod:`.merges` (merge, unmerge), :mod:`.review` (scan, the
+``review`` group, link, links, unlink), :mod:`.customers` (the ``customers`` group), :mod:`.admin`
 (``db``, serve, demo); :mod:`.options` and :mod:`.output` hold what they share.
 """
 
@@ -12,7 +13,16 @@ from __future__ import annotations
 
 import typer
 
-from zhengming.entrypoints.cli import admin, batch, customers, names, registry, users
+from zhengming.entrypoints.cli import (
+    admin,
+    batch,
+    customers,
+    merges,
+    names,
+    registry,
+    review,
+    users,
+)
 
 __all__ = ["app", "main"]
 
@@ -30,6 +40,13 @@ app.command()(names.match)
 app.command()(batch.dedupe)
 app.command()(registry.check)
 app.command()(registry.search)
+app.command()(merges.merge)
+app.command()(merges.unmerge)
+app.command()(review.scan)
+app.add_typer(review.app, name="review")
+app.command()(review.link)
+app.command()(review.links)
+app.command()(review.unlink)
 app.add_typer(customers.app, name="customers")
 app.add_typer(admin.db_app, name="db")
 app.add_typer(users.app, name="users")

@@ -15,8 +15,8 @@ from typing import Any, NoReturn
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import MofNCompleteColumn, TaskID
 from rich.progress import Progress as RichProgress
-from rich.progress import TaskID
 from rich.table import Table
 
 from zhengming.errors import InvalidInputError, ZhengmingError
@@ -95,12 +95,16 @@ def candidate_table(candidates: list[dict[str, Any]]) -> Table:
 
 
 @contextmanager
-def progress_bar(*, quiet: bool) -> Iterator[ProgressCallback | None]:
-    """A Rich progress bar on stderr, one task per stage (none when quiet or not a terminal)."""
+def progress_bar(*, quiet: bool, counts: bool = False) -> Iterator[ProgressCallback | None]:
+    """A Rich progress bar on stderr, one task per stage (none when quiet or not a terminal).
+
+    ``counts`` also shows ``done/total`` (records, not only a percentage).
+    """
     if quiet or not err.is_terminal:
         yield None
         return
-    with RichProgress(console=err, transient=True) as bar:
+    columns = [*RichProgress.get_default_columns(), MofNCompleteColumn()] if counts else []
+    with RichProgress(*columns, console=err, transient=True) as bar:
         tasks: dict[str, TaskID] = {}
 
         def update(stage: str, done: int, total: int) -> None:
