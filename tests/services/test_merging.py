@@ -302,6 +302,7 @@ def test_merge_then_undo_is_the_identity_on_the_stored_data(
             }
         )
     before = dump(services, [*numbers, outsider])
+    originals = {n: services.customers.get(n, actor=SYSTEM).to_dict() for n in numbers}
     survivor = data.draw(st.sampled_from([None, *numbers]))
     take = data.draw(
         st.dictionaries(
@@ -316,6 +317,14 @@ def test_merge_then_undo_is_the_identity_on_the_stored_data(
     # Nothing a merged record held is lost: the event's snapshot keeps every non-empty value.
     event = services.merges.get(result.merge_id, actor=SYSTEM)
     assert sorted(event["merged"]) == sorted(n for n in numbers if n != result.survivor.customer_no)
+    with services.database.unit_of_work() as uow:
+        stored = uow.merges.get(result.merge_id)
+    assert stored is not None
+    kept = {record["customer_no"]: record for record in stored.snapshot["customers"].values()}
+    for number, original in originals.items():
+        for key, value in original.items():
+            if value not in (None, "", [], {}):
+                assert kept[number][key] == value, (number, key)
     for number in numbers:
         assert services.customers.get(number, actor=SYSTEM).customer_no == (
             result.survivor.customer_no

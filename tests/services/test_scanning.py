@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.support.seeding import fresh_uscc, seed
-from zhengming.bootstrap import Services
+from zhengming.bootstrap import Services, build_services
 from zhengming.domain.customer import SYSTEM, AccessScope, Actor, CustomerStatus
 from zhengming.errors import InvalidInputError, InvalidStateError, PermissionDeniedError
 from zhengming.services.bulk import BulkCustomer
@@ -15,6 +17,7 @@ from zhengming.services.commands import (
     ReviewAction,
     ReviewDecision,
 )
+from zhengming.settings import Settings
 
 
 def _members(services: Services, status: str = "pending") -> list[list[str]]:
@@ -206,3 +209,44 @@ def test_auto_merge_never_merges_a_pair_a_reviewer_decided(
         services.scans.auto_merge = False
     assert report.auto_merged == []
     assert services.customers.get(twin, actor=SYSTEM).customer_no == twin
+
+
+# --- properties (SQLite) -----------------------------------------------------------------------
+
+VARIANTS = (
+    "北京字节跳动科技有限公司",
+    "字节跳动（北京）科技有限公司",
+    "字節跳動（北京）科技有限公司",
+    "上海浦东发展银行股份有限公司",
+    "浦发银行股份有限公司",
+    "平安银行股份有限公司",
+    "平安银行有限公司",
+    "杭州娃哈哈集团有限公司",
+    "北京星河科技有限公司",
+)
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.lists(st.sampled_from(VARIANTS), min_size=2, max_size=8))
+def test_scans_of_the_same_data_give_the_same_clusters(
+    tmp_path_factory: pytest.TempPathFactory, names: list[str]
+) -> None:
+    path = tmp_path_factory.mktemp("scan")
+    services = build_services(Settings(data_dir=path, database_url=f"sqlite:///{path / 'z.db'}"))
+    try:
+        seed(services, [BulkCustomer(name) for name in names])
+        services.scans.run(full=True)
+        first = _members(services)
+        ids = [c.cluster.id for c in services.review.clusters(actor=SYSTEM, page_size=200).items]
+        services.scans.run(full=True)
+        incremental = services.scans.run()
+        assert incremental.new == incremental.gone == 0
+        assert _members(services) == first
+        again = [c.cluster.id for c in services.review.clusters(actor=SYSTEM, page_size=200).items]
+        assert again == ids
+        # Every cluster's members share no two different valid credit codes (none here) and
+        # every pending pair belongs to one cluster.
+        for cluster in services.review.clusters(actor=SYSTEM, page_size=200).items:
+            assert cluster.cluster.size == len(cluster.members) >= 2
+    finally:
+        services.close()
