@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from zhengming.domain.matching import MatchSettings
 from zhengming.domain.names import RuleSettings
 from zhengming.services.customers import CustomerService
+from zhengming.services.importing import ImportService
 from zhengming.services.links import LinkService
 from zhengming.services.merging import MergeService
 from zhengming.services.review import ReviewService
@@ -35,6 +36,7 @@ class Services:
     links: LinkService
     scans: ScanService
     review: ReviewService
+    imports: ImportService
 
     def close(self) -> None:
         self.database.dispose()
@@ -70,4 +72,7 @@ def build_services(settings: Settings | None = None, *, upgrade: bool = True) ->
         database.unit_of_work, customers, merges, auto_merge=settings.scan_auto_merge
     )
     review = ReviewService(database.unit_of_work, customers, merges, links)
-    return Services(settings, database, customers, search, users, merges, links, scans, review)
+    imports = ImportService(database.unit_of_work, customers)
+    return Services(
+        settings, database, customers, search, users, merges, links, scans, review, imports
+    )

@@ -53,6 +53,7 @@ from zhengming.services.duplicates import (
 )
 from zhengming.services.indexing import IndexedName, customer_keys, strong_keys
 from zhengming.services.numbering import format_customer_number
+from zhengming.services.paging import Page
 from zhengming.services.ports import (
     AuditEntry,
     CustomerFilter,
@@ -74,7 +75,7 @@ _TRANSITIONS = {
 }
 _ALIAS_TYPES = (NameType.SHORT, NameType.ENGLISH, NameType.BRAND, NameType.FORMER)
 #: Alias problems that do not matter: a short name is short on purpose.
-_ALIAS_TOLERATED = {"company.legal_form_missing", "company.abbreviation_only"}
+ALIAS_TOLERATED = {"company.legal_form_missing", "company.abbreviation_only"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,22 +91,6 @@ class Registration:
             "customer": self.customer.to_dict(),
             "warnings": [problem.to_dict(lang=lang) for problem in self.warnings],
             "candidates": [candidate.to_dict() for candidate in self.candidates],
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    items: list[Customer]
-    total: int
-    page: int
-    page_size: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "items": [item.to_dict() for item in self.items],
-            "total": self.total,
-            "page": self.page,
-            "page_size": self.page_size,
         }
 
 
@@ -148,9 +133,18 @@ class CustomerService:
             PossibleDuplicateError: likely duplicates exist and ``confirm_reason`` is missing.
             InvalidIdentifierError: the USCC, a phone or an e-mail is invalid.
         """
+        with self.unit_of_work(write=True) as uow:
+            return self.register_in(uow, data, actor=actor)
+
+    def register_in(self, uow: UnitOfWork, data: CustomerCreate, *, actor: Actor) -> Registration:
+        """:meth:`register` inside the caller's unit of work (an import saves many in one).
+
+        It raises the same errors, all before its first write, so the caller may catch one and
+        go on with the transaction.
+        """
         uscc = identifiers.validate_uscc(data.uscc) if data.uscc else None
         analysis = self._checked_name(data.name, uscc)
-        aliases = [(alias, self._checked_alias(alias)) for alias in data.aliases]
+        aliases = [_alias_name(alias, self._checked_alias(alias)) for alias in data.aliases]
         contacts = [_contact(contact) for contact in data.contacts]
         region_code = _region_code(data.region_code) or analysis.parts.region_code
         record = MatchRecord(
@@ -158,60 +152,59 @@ class CustomerService:
             phone=next((c.phone for c in contacts if c.phone), None),
             email=next((c.email for c in contacts if c.email), None),
         )
-        with self.unit_of_work(write=True) as uow:
-            store = uow.customers
-            store.lock_keys(strong_keys(record))
-            candidates = find_duplicates(
-                store, record, actor=actor, settings=self.match_settings, analyze=self.analyze
+        store = uow.customers
+        store.lock_keys(strong_keys(record))
+        candidates = find_duplicates(
+            store, record, actor=actor, settings=self.match_settings, analyze=self.analyze
+        )
+        _refuse_duplicates(candidates, confirm_reason=data.confirm_reason, uscc=uscc)
+        now = _now()
+        number = format_customer_number(
+            self.number_pattern, store.next_value("customer_no"), now.date()
+        )
+        parts = analysis.parts
+        customer_id = store.add(
+            NewCustomer(
+                customer_no=number,
+                kind=analysis.kind.value,
+                name=analysis.standard_name,
+                name_key=analysis.name_key,
+                values={
+                    "uscc": uscc,
+                    "region_code": region_code,
+                    "trade_name": parts.trade_name,
+                    "industry_words": parts.industry,
+                    "legal_form": parts.legal_form,
+                    "branch": parts.branch,
+                    "type": data.type.value,
+                    "industry": data.industry,
+                    "size": data.size,
+                    "owner": data.owner or actor.username,
+                    "team": data.team if data.team is not None else actor.team,
+                    "source": data.source,
+                },
+            ),
+            now=now,
+            actor=actor.username,
+        )
+        legal = CustomerName(analysis.standard_name, NameType.LEGAL)
+        self._add_name(uow, customer_id, legal)
+        for alias in aliases:
+            self._add_name(uow, customer_id, alias)
+        for contact in contacts:
+            store.add_contact(customer_id, contact)
+        store.set_tags(customer_id, data.tags)
+        customer = self.reindex(uow, customer_id)
+        uow.audit.append(
+            AuditEntry(
+                actor.username,
+                "customer.register",
+                "customer",
+                customer.customer_no,
+                after=customer.to_dict(),
+                reason=data.confirm_reason,
             )
-            _refuse_duplicates(candidates, confirm_reason=data.confirm_reason, uscc=uscc)
-            now = _now()
-            number = format_customer_number(
-                self.number_pattern, store.next_value("customer_no"), now.date()
-            )
-            parts = analysis.parts
-            customer_id = store.add(
-                NewCustomer(
-                    customer_no=number,
-                    kind=analysis.kind.value,
-                    name=analysis.standard_name,
-                    name_key=analysis.name_key,
-                    values={
-                        "uscc": uscc,
-                        "region_code": region_code,
-                        "trade_name": parts.trade_name,
-                        "industry_words": parts.industry,
-                        "legal_form": parts.legal_form,
-                        "branch": parts.branch,
-                        "type": data.type.value,
-                        "industry": data.industry,
-                        "size": data.size,
-                        "owner": data.owner or actor.username,
-                        "team": data.team if data.team is not None else actor.team,
-                        "source": data.source,
-                    },
-                ),
-                now=now,
-                actor=actor.username,
-            )
-            legal = CustomerName(analysis.standard_name, NameType.LEGAL)
-            self._add_name(uow, customer_id, legal)
-            for alias, alias_analysis in aliases:
-                self._add_name(uow, customer_id, _alias_name(alias, alias_analysis))
-            for contact in contacts:
-                store.add_contact(customer_id, contact)
-            store.set_tags(customer_id, data.tags)
-            customer = self.reindex(uow, customer_id)
-            uow.audit.append(
-                AuditEntry(
-                    actor.username,
-                    "customer.register",
-                    "customer",
-                    customer.customer_no,
-                    after=customer.to_dict(),
-                    reason=data.confirm_reason,
-                )
-            )
+        )
         warnings = tuple(p for p in analysis.problems if p.severity is not Severity.ERROR)
         return Registration(customer, warnings, tuple(candidates))
 
@@ -239,7 +232,7 @@ class CustomerService:
         sort: str = "updated",
         page: int = 1,
         page_size: int = 20,
-    ) -> Page:
+    ) -> Page[Customer]:
         """One page of customers the actor may see."""
         if sort not in SORTS:
             raise InvalidInputError(
@@ -426,7 +419,7 @@ class CustomerService:
         errors = [
             p
             for p in analysis.problems
-            if p.severity is Severity.ERROR and p.code not in _ALIAS_TOLERATED
+            if p.severity is Severity.ERROR and p.code not in ALIAS_TOLERATED
         ]
         if errors:
             raise NamingRuleError(

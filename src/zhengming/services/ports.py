@@ -270,6 +270,133 @@ class LinkStore(Protocol):
     def update(self, link_id: int, **values: Any) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class ImportBatch:
+    """One imported file: how it was read and mapped, its verdict totals and its run."""
+
+    id: int
+    status: str
+    file_name: str
+    sha256: str
+    format: str
+    encoding: str | None
+    sheet: str | None
+    header_row: int | None
+    mapping: dict[str, Any]
+    row_count: int
+    totals: dict[str, int]
+    created_by: str
+    created_at: datetime.datetime
+    on_duplicate: str | None = None
+    reason: str | None = None
+    job_id: int | None = None
+    result: dict[str, int] | None = None
+    started_at: datetime.datetime | None = None
+    finished_at: datetime.datetime | None = None
+    reverted_by: str | None = None
+    reverted_at: datetime.datetime | None = None
+    revert_report: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        def when(value: datetime.datetime | None) -> str | None:
+            return value.isoformat() if value else None
+
+        return {
+            "id": self.id,
+            "status": self.status,
+            "file_name": self.file_name,
+            "sha256": self.sha256,
+            "format": self.format,
+            "encoding": self.encoding,
+            "sheet": self.sheet,
+            "header_row": self.header_row,
+            "mapping": self.mapping,
+            "row_count": self.row_count,
+            "totals": self.totals,
+            "on_duplicate": self.on_duplicate,
+            "reason": self.reason,
+            "job_id": self.job_id,
+            "result": self.result,
+            "created_by": self.created_by,
+            "created_at": when(self.created_at),
+            "started_at": when(self.started_at),
+            "finished_at": when(self.finished_at),
+            "reverted_by": self.reverted_by,
+            "reverted_at": when(self.reverted_at),
+            "revert_report": self.revert_report,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRow:
+    """One data row of an imported file: its verdict at preview, and what the run did with it.
+
+    ``data`` is the row's mapped cells (field -> text); ``evidence`` the best stored match
+    (``DuplicateCandidate.to_dict()`` and ``by``: customer_no, uscc or match); ``changes`` what
+    the run changed on an existing customer, so a revert can restore it.
+    """
+
+    id: int
+    batch_id: int
+    row_number: int
+    verdict: str
+    data: dict[str, Any]
+    problems: list[dict[str, Any]] = field(default_factory=list)
+    standard_name: str | None = None
+    matched_customer_id: int | None = None
+    duplicate_of_row: int | None = None
+    decision: str | None = None
+    probability: float | None = None
+    evidence: dict[str, Any] | None = None
+    action: str | None = None
+    customer_id: int | None = None
+    changes: dict[str, Any] | None = None
+    error: dict[str, Any] | None = None
+    applied_at: datetime.datetime | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "row": self.row_number,
+            "verdict": self.verdict,
+            "standard_name": self.standard_name,
+            "matched_customer_id": self.matched_customer_id,
+            "duplicate_of_row": self.duplicate_of_row,
+            "decision": self.decision,
+            "probability": self.probability,
+            "evidence": self.evidence,
+            "problems": self.problems,
+            "data": self.data,
+            "action": self.action,
+            "customer_id": self.customer_id,
+            "changes": self.changes,
+            "error": self.error,
+        }
+
+
+class ImportStore(Protocol):
+    """Import batches and their rows (DESIGN.md §5 ``import_batch``)."""
+
+    def add_batch(self, values: dict[str, Any]) -> int: ...
+    def batch(self, batch_id: int) -> ImportBatch | None: ...
+    def update_batch(self, batch_id: int, **values: Any) -> None: ...
+    def add_rows(self, batch_id: int, rows: Sequence[dict[str, Any]]) -> None: ...
+    def rows(
+        self,
+        batch_id: int,
+        *,
+        pending: bool = False,
+        applied: bool = False,
+        after_row: int = 0,
+        limit: int | None = None,
+    ) -> list[ImportRow]: ...
+    def row(self, batch_id: int, row_number: int) -> ImportRow | None: ...
+    def update_row(self, row_id: int, **values: Any) -> None: ...
+    def count_actions(self, batch_id: int) -> dict[str, int]: ...
+    def remove_contact(self, contact_id: int) -> None:
+        """Delete a contact an import added (its revert); nothing else deletes contacts."""
+        ...
+
+
 class AuditLog(Protocol):
     def append(self, entry: AuditEntry) -> None: ...
     def history(self, entity_type: str, entity_id: str) -> list[dict[str, Any]]: ...
@@ -290,6 +417,8 @@ class UnitOfWork(Protocol):
     def merges(self) -> MergeStore: ...
     @property
     def links(self) -> LinkStore: ...
+    @property
+    def imports(self) -> ImportStore: ...
 
 
 UnitOfWorkFactory = Callable[..., AbstractContextManager[UnitOfWork]]

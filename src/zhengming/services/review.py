@@ -19,6 +19,7 @@ from zhengming.services.commands import LinkInput, ReviewAction, ReviewDecision
 from zhengming.services.customers import CustomerService, require_visible
 from zhengming.services.links import LinkService
 from zhengming.services.merging import MergeService
+from zhengming.services.paging import Page
 from zhengming.services.ports import AuditEntry, StoredCluster, StoredPair, UnitOfWork
 from zhengming.services.ports import UnitOfWorkFactory as Factory
 from zhengming.services.scanning import fingerprint
@@ -72,20 +73,7 @@ class ClusterView:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class ClusterPage:
-    items: list[ClusterView]
-    total: int
-    page: int
-    page_size: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "items": [item.to_dict() for item in self.items],
-            "total": self.total,
-            "page": self.page,
-            "page_size": self.page_size,
-        }
+ClusterPage = Page[ClusterView]
 
 
 @dataclass
@@ -123,7 +111,7 @@ class ReviewService:
                 limit=page_size,
             )
             items = [self._view(uow, cluster, actor) for cluster in found]
-        return ClusterPage(items, total, page, page_size)
+        return Page(items, total, page, page_size)
 
     def cluster(self, cluster_id: int, *, actor: Actor) -> ClusterView:
         with self.unit_of_work() as uow:

@@ -23,6 +23,7 @@ from zhengming.storage import dialects
 from zhengming.storage.audit import SqlAuditLog
 from zhengming.storage.customers import SqlCustomerStore
 from zhengming.storage.duplicates import SqlDuplicateStore
+from zhengming.storage.imports import SqlImportStore
 from zhengming.storage.jobs import SqlJobStore
 from zhengming.storage.merges import SqlLinkStore, SqlMergeStore
 
@@ -40,6 +41,7 @@ class SqlUnitOfWork:
     jobs: SqlJobStore
     merges: SqlMergeStore
     links: SqlLinkStore
+    imports: SqlImportStore
 
 
 class Database:
@@ -115,6 +117,7 @@ class Database:
                     SqlJobStore(connection),
                     SqlMergeStore(connection),
                     SqlLinkStore(connection),
+                    SqlImportStore(connection),
                 )
         except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
             raise StorageError(

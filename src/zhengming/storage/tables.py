@@ -251,3 +251,60 @@ customer_link = sa.Table(
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("ended_at", sa.DateTime),
 )
+
+# --- imports (issue 6) ----------------------------------------------------------------------
+
+#: One imported file: how it was read (format, encoding, sheet, header mapping), the verdict
+#: totals of its preview, and its run (mode, job, action totals) and revert.
+import_batch = sa.Table(
+    "import_batch",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("status", sa.String(12), nullable=False),
+    sa.Column("file_name", sa.String(255), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("format", sa.String(10), nullable=False),
+    sa.Column("encoding", sa.String(40)),
+    sa.Column("sheet", sa.String(255)),
+    sa.Column("header_row", sa.Integer),
+    sa.Column("mapping", sa.JSON, nullable=False),
+    sa.Column("row_count", sa.Integer, nullable=False),
+    sa.Column("totals", sa.JSON, nullable=False),
+    sa.Column("on_duplicate", sa.String(10)),
+    sa.Column("reason", sa.String(1000)),
+    sa.Column("job_id", sa.Integer, sa.ForeignKey("job.id")),
+    sa.Column("result", sa.JSON),
+    sa.Column("created_by", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("started_at", sa.DateTime),
+    sa.Column("finished_at", sa.DateTime),
+    sa.Column("reverted_by", sa.String(64)),
+    sa.Column("reverted_at", sa.DateTime),
+    sa.Column("revert_report", sa.JSON),
+)
+
+#: One data row of an imported file: the preview's verdict, and what the run did (``action``,
+#: the customer it created or changed, and the changes a revert restores). A row with an
+#: action is never applied again, which makes a run resumable.
+import_row = sa.Table(
+    "import_row",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("batch_id", sa.Integer, sa.ForeignKey("import_batch.id"), nullable=False),
+    sa.Column("row_number", sa.Integer, nullable=False),
+    sa.Column("verdict", sa.String(20), nullable=False),
+    sa.Column("standard_name", sa.String(1000)),
+    sa.Column("matched_customer_id", sa.Integer, sa.ForeignKey("customer.id")),
+    sa.Column("duplicate_of_row", sa.Integer),
+    sa.Column("decision", sa.String(10)),
+    sa.Column("probability", sa.Float),
+    sa.Column("evidence", sa.JSON),
+    sa.Column("problems", sa.JSON),
+    sa.Column("data", sa.JSON, nullable=False),
+    sa.Column("action", sa.String(10)),
+    sa.Column("customer_id", sa.Integer, sa.ForeignKey("customer.id")),
+    sa.Column("changes", sa.JSON),
+    sa.Column("error", sa.JSON),
+    sa.Column("applied_at", sa.DateTime),
+    sa.UniqueConstraint("batch_id", "row_number"),
+)

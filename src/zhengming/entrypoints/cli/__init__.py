@@ -4,9 +4,10 @@ Each command parses its arguments, makes one library call and prints the result 
 for people, ``--json`` for programs). Library errors become exit code 2 (bad input) or 1.
 
 One module per group of commands: :mod:`.names` (normalize, match), :mod:`.batch` (dedupe),
-:mod:`.registry` (check, search), :mod:`.merges` (merge, unmerge), :mod:`.review` (scan, the
-``review`` group, link, links, unlink), :mod:`.customers` (the ``customers`` group), :mod:`.admin`
-(``db``, serve, demo); :mod:`.options` and :mod:`.output` hold what they share.
+:mod:`.registry` (check, search), :mod:`.imports` (import, import-run, import-revert),
+:mod:`.merges` (merge, unmerge), :mod:`.review` (scan, the ``review`` group, link, links,
+unlink), :mod:`.customers` (the ``customers`` group), :mod:`.admin` (``db``, serve, demo);
+:mod:`.options` and :mod:`.output` hold what they share.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from zhengming.entrypoints.cli import (
     admin,
     batch,
     customers,
+    imports,
     merges,
     names,
     registry,
@@ -40,6 +42,9 @@ app.command()(names.match)
 app.command()(batch.dedupe)
 app.command()(registry.check)
 app.command()(registry.search)
+app.command("import")(imports.import_file)
+app.command("import-run")(imports.import_run)
+app.command("import-revert")(imports.import_revert)
 app.command()(merges.merge)
 app.command()(merges.unmerge)
 app.command()(review.scan)
