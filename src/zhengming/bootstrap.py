@@ -6,11 +6,14 @@ tests build their own with a temporary database.
 
 from __future__ import annotations
 
+import datetime
+import zoneinfo
 from dataclasses import dataclass
 
 from zhengming.domain.matching import MatchSettings
 from zhengming.domain.names import RuleSettings
 from zhengming.services.customers import CustomerService
+from zhengming.services.exporting import ExportService
 from zhengming.services.importing import ImportService
 from zhengming.services.links import LinkService
 from zhengming.services.merging import MergeService
@@ -37,6 +40,7 @@ class Services:
     scans: ScanService
     review: ReviewService
     imports: ImportService
+    exports: ExportService
 
     def close(self) -> None:
         self.database.dispose()
@@ -73,6 +77,15 @@ def build_services(settings: Settings | None = None, *, upgrade: bool = True) ->
     )
     review = ReviewService(database.unit_of_work, customers, merges, links)
     imports = ImportService(database.unit_of_work, customers)
+    exports = ExportService(database.unit_of_work, time_zone=_time_zone(settings.time_zone))
     return Services(
-        settings, database, customers, search, users, merges, links, scans, review, imports
+        settings, database, customers, search, users, merges, links, scans, review, imports, exports
     )
+
+
+def _time_zone(name: str) -> datetime.tzinfo:
+    """The installation's time zone; UTC when the setting names none the system knows."""
+    try:
+        return zoneinfo.ZoneInfo(name) if name else datetime.UTC
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return datetime.UTC

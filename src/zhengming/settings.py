@@ -65,6 +65,11 @@ class Settings(BaseSettings):
         "the same full name and region)",
     )
     max_request_bytes: int = Field(default=1_000_000, ge=1024, description="largest API body")
+    max_upload_bytes: int = Field(
+        default=100_000_000,
+        ge=1024,
+        description="largest file upload (POST /api/v1/imports); larger files answer 413",
+    )
     secret_key: SecretStr | None = Field(
         default=None,
         description="signs web sessions; default: a random key kept in data_dir/secret_key",

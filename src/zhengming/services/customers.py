@@ -238,7 +238,7 @@ class CustomerService:
             raise InvalidInputError(
                 f"未知的排序方式 / unknown sort: {sort}", details={"sorts": list(SORTS)}
             )
-        filters = _visible_filter(filters or CustomerFilter(), actor)
+        filters = visible_filter(filters or CustomerFilter(), actor)
         page, page_size = max(page, 1), min(max(page_size, 1), 200)
         with self.unit_of_work() as uow:
             items, total = uow.customers.page(
@@ -606,7 +606,8 @@ def version_conflict(
     )
 
 
-def _visible_filter(filters: CustomerFilter, actor: Actor) -> CustomerFilter:
+def visible_filter(filters: CustomerFilter, actor: Actor) -> CustomerFilter:
+    """``filters`` narrowed to the customers ``actor`` may see (record-level access)."""
     if actor.scope is AccessScope.ALL:
         return replace(filters, visible_owner=None, visible_team=None)
     team = actor.team if actor.scope is AccessScope.TEAM else None

@@ -46,9 +46,11 @@ class SqlImportStore:
         pending: bool = False,
         applied: bool = False,
         after_row: int = 0,
+        offset: int = 0,
         limit: int | None = None,
     ) -> list[ImportRow]:
-        """Rows in file order after ``after_row``; only unapplied (``pending``) or applied ones."""
+        """Rows in file order after ``after_row`` (then ``offset`` skipped); only unapplied
+        (``pending``) or applied ones."""
         query = (
             sa.select(import_row)
             .where(import_row.c.batch_id == batch_id, import_row.c.row_number > after_row)
@@ -58,6 +60,8 @@ class SqlImportStore:
             query = query.where(import_row.c.action.is_(None))
         if applied:
             query = query.where(import_row.c.action.is_not(None))
+        if offset:
+            query = query.offset(offset)
         if limit is not None:
             query = query.limit(limit)
         return [_row(row) for row in self._db.execute(query).mappings()]

@@ -38,6 +38,12 @@ PATHS = {
     f"{API}/merges/{{merge_id}}/undo": {"post"},
     f"{API}/customers/{{ref}}/merges": {"get"},
     f"{API}/search": {"get"},
+    f"{API}/imports": {"post"},
+    f"{API}/imports/{{batch_id}}": {"get"},
+    f"{API}/imports/{{batch_id}}/run": {"post"},
+    f"{API}/imports/{{batch_id}}/revert": {"post"},
+    f"{API}/exports/customers.csv": {"get"},
+    f"{API}/exports/customers.xlsx": {"get"},
     f"{API}/health": {"get"},
 }
 

@@ -18,9 +18,18 @@ from starlette.concurrency import run_in_threadpool
 
 import zhengming
 from zhengming.bootstrap import Services, build_services
-from zhengming.entrypoints.api import customers, duplicates, health, merges, review, search
+from zhengming.entrypoints.api import (
+    customers,
+    duplicates,
+    health,
+    merges,
+    review,
+    search,
+    transfers,
+)
 from zhengming.entrypoints.api.errors import error_responses, install_error_handlers
 from zhengming.entrypoints.api.limits import BodySizeLimit
+from zhengming.entrypoints.api.transfers import UPLOAD_PATHS
 from zhengming.settings import Settings
 
 API_PREFIX = "/api/v1"
@@ -67,7 +76,11 @@ def create_app(services: Services | None = None, *, settings: Settings | None = 
     )
     app.state.services = services
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=resolved.max_request_bytes)
-    for module in (customers, duplicates, merges, review, search, health):
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=resolved.max_request_bytes,
+        upload_paths={f"{API_PREFIX}{path}": resolved.max_upload_bytes for path in UPLOAD_PATHS},
+    )
+    for module in (customers, duplicates, merges, review, search, transfers, health):
         app.include_router(module.router, prefix=API_PREFIX)
     return app

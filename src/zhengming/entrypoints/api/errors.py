@@ -40,7 +40,11 @@ METHOD_NOT_ALLOWED = "method_not_allowed"
 
 #: Codes only the HTTP layer answers with: code -> (status, meaning).
 HTTP_ERROR_CODES: dict[str, tuple[int, str]] = {
-    TOO_LARGE: (413, "The request body is larger than the max_request_bytes setting."),
+    TOO_LARGE: (
+        413,
+        "The request body is larger than the max_request_bytes setting (max_upload_bytes for "
+        "a file upload).",
+    ),
     PRECONDITION_REQUIRED: (
         428,
         'The change needs an If-Match: "<version>" header (the ETag of the record read).',

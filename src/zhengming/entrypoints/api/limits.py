@@ -7,6 +7,8 @@ buffering it first.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -21,19 +23,26 @@ class BodySizeLimit:
     A declared ``Content-Length`` over the limit is refused before the app runs. Otherwise the
     bytes are counted as the app reads them; the first chunk past the limit raises the 413 error,
     which the app's error handler renders like any other.
+
+    ``upload_paths`` maps the exact paths that take file uploads to their own, larger limit:
+    every other path keeps the small one, so no JSON route ever buffers an upload-sized body.
     """
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, upload_paths: Mapping[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.upload_paths = dict(upload_paths or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.upload_paths.get(scope.get("path", ""), self.max_bytes)
         declared = _content_length(scope)
-        if declared is not None and declared > self.max_bytes:
-            await _refuse(self.max_bytes, scope, receive, send)
+        if declared is not None and declared > limit:
+            await _refuse(limit, scope, receive, send)
             return
         received = 0
 
@@ -42,8 +51,8 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise too_large(self.max_bytes)
+                if received > limit:
+                    raise too_large(limit)
             return message
 
         await self.app(scope, counted_receive, send)

@@ -5,9 +5,9 @@ for people, ``--json`` for programs). Library errors become exit code 2 (bad inp
 
 One module per group of commands: :mod:`.names` (normalize, match), :mod:`.batch` (dedupe),
 :mod:`.registry` (check, search), :mod:`.imports` (import, import-run, import-revert),
-:mod:`.merges` (merge, unmerge), :mod:`.review` (scan, the ``review`` group, link, links,
-unlink), :mod:`.customers` (the ``customers`` group), :mod:`.admin` (``db``, serve, demo);
-:mod:`.options` and :mod:`.output` hold what they share.
+:mod:`.exports` (export), :mod:`.merges` (merge, unmerge), :mod:`.review` (scan, the ``review``
+group, link, links, unlink), :mod:`.customers` (the ``customers`` group), :mod:`.admin` (``db``,
+serve, demo); :mod:`.options` and :mod:`.output` hold what they share.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from zhengming.entrypoints.cli import (
     admin,
     batch,
     customers,
+    exports,
     imports,
     merges,
     names,
@@ -45,6 +46,7 @@ app.command()(registry.search)
 app.command("import")(imports.import_file)
 app.command("import-run")(imports.import_run)
 app.command("import-revert")(imports.import_revert)
+app.command()(exports.export)
 app.command()(merges.merge)
 app.command()(merges.unmerge)
 app.command()(review.scan)

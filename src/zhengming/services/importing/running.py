@@ -24,7 +24,7 @@ from zhengming.errors import (
 )
 from zhengming.services.customers import CustomerService
 from zhengming.services.importing.applying import ACTIONS, FAILED, MODES, RowApplier
-from zhengming.services.ports import AuditEntry, ImportBatch, ImportRow, UnitOfWork
+from zhengming.services.ports import AuditEntry, ImportBatch, ImportRow, Job, UnitOfWork
 from zhengming.services.ports import UnitOfWorkFactory as Factory
 
 Progress = Callable[[str, int, int], None]
@@ -90,10 +90,16 @@ class ImportRunner:
         on_duplicate: str = "skip",
         reason: str | None = None,
         progress: Progress | None = None,
+        job_id: int | None = None,
     ) -> ImportResult:
         """See :meth:`ImportService.run <zhengming.services.importing.ImportService.run>`."""
-        mode, reason = check_run_options(on_duplicate, reason)
-        batch, job_id = self._start(batch_id, actor, mode, reason)
+        try:
+            mode, reason = check_run_options(on_duplicate, reason)
+            batch, job_id = self._start(batch_id, actor, mode, reason, job_id)
+        except Exception as exc:
+            if job_id is not None:
+                self._fail(job_id, exc)  # a queued job must not stay queued forever
+            raise
         try:
             self._apply_all(batch, job_id, actor, progress)
             return self._finish(batch.id, job_id, actor)
@@ -106,41 +112,56 @@ class ImportRunner:
                 details={"batch_id": batch.id, "job_id": job_id},
             ) from exc
 
+    def queue(self, batch_id: int, *, actor: Actor, on_duplicate: str, reason: str | None) -> Job:
+        """See :meth:`ImportService.create_job`."""
+        mode, reason = check_run_options(on_duplicate, reason)
+        with self.unit_of_work(write=True) as uow:
+            uow.customers.lock_keys([f"import:{batch_id}"])
+            batch = load_batch(uow, batch_id)
+            refuse_start(uow, batch, mode)
+            job_id = uow.jobs.add(
+                {
+                    "kind": "import",
+                    "status": "queued",
+                    "params": {"batch_id": batch.id, "on_duplicate": mode},
+                    "total": batch.row_count,
+                    "created_by": actor.username,
+                    "created_at": _now(),
+                }
+            )
+            job = uow.jobs.get(job_id)
+        assert job is not None
+        return job
+
     def _start(
-        self, batch_id: int, actor: Actor, mode: str, reason: str | None
+        self, batch_id: int, actor: Actor, mode: str, reason: str | None, job_id: int | None
     ) -> tuple[ImportBatch, int]:
         now = _now()
         with self.unit_of_work(write=True) as uow:
             uow.customers.lock_keys([f"import:{batch_id}"])
             batch = load_batch(uow, batch_id)
-            if batch.status not in ("previewed", "running"):
-                raise InvalidStateError(
-                    f"导入批次状态为 {batch.status}，不能运行 / the batch is {batch.status}",
-                    details={"batch_id": batch.id, "status": batch.status},
-                )
-            if batch.status == "running":
-                refuse_running(uow, batch)
-                if batch.on_duplicate != mode:
-                    raise InvalidStateError(
-                        f"该批次以 {batch.on_duplicate} 方式开始，请用同一方式继续 / resume the "
-                        f"batch in the mode it started with: {batch.on_duplicate}",
-                        details={"batch_id": batch.id, "on_duplicate": batch.on_duplicate},
-                    )
+            refuse_start(uow, batch, mode)
             done = sum(uow.imports.count_actions(batch.id).values())
-            job_id = uow.jobs.add(
-                {
-                    "kind": "import",
-                    "status": "running",
-                    "params": {"batch_id": batch.id, "on_duplicate": mode},
-                    "stage": "import",
-                    "done": done,
-                    "total": batch.row_count,
-                    "created_by": actor.username,
-                    "created_at": now,
-                    "started_at": now,
-                    "heartbeat_at": now,
-                }
-            )
+            running = {
+                "status": "running",
+                "stage": "import",
+                "done": done,
+                "total": batch.row_count,
+                "started_at": now,
+                "heartbeat_at": now,
+            }
+            if job_id is None:
+                job_id = uow.jobs.add(
+                    {
+                        "kind": "import",
+                        "params": {"batch_id": batch.id, "on_duplicate": mode},
+                        "created_by": actor.username,
+                        "created_at": now,
+                        **running,
+                    }
+                )
+            else:
+                uow.jobs.update(job_id, **running)
             uow.imports.update_batch(
                 batch.id,
                 status="running",
@@ -259,6 +280,23 @@ class ImportRunner:
                 )
         except ZhengmingError:
             pass  # the database is gone: the stale heartbeat will tell the next run
+
+
+def refuse_start(uow: UnitOfWork, batch: ImportBatch, mode: str) -> None:
+    """Refuse to run a batch that is not previewed, or is running, or resumes in another mode."""
+    if batch.status not in ("previewed", "running"):
+        raise InvalidStateError(
+            f"导入批次状态为 {batch.status}，不能运行 / the batch is {batch.status}",
+            details={"batch_id": batch.id, "status": batch.status},
+        )
+    if batch.status == "running":
+        refuse_running(uow, batch)
+        if batch.on_duplicate != mode:
+            raise InvalidStateError(
+                f"该批次以 {batch.on_duplicate} 方式开始，请用同一方式继续 / resume the "
+                f"batch in the mode it started with: {batch.on_duplicate}",
+                details={"batch_id": batch.id, "on_duplicate": batch.on_duplicate},
+            )
 
 
 def refuse_running(uow: UnitOfWork, batch: ImportBatch) -> None:

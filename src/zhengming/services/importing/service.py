@@ -31,7 +31,8 @@ from zhengming.services.importing.verdicts import (
     judge,
     representatives,
 )
-from zhengming.services.ports import AuditEntry, ImportBatch, ImportRow
+from zhengming.services.paging import Page
+from zhengming.services.ports import AuditEntry, ImportBatch, ImportRow, Job
 from zhengming.services.ports import UnitOfWorkFactory as Factory
 from zhengming.spreadsheets import FIELD_ALIASES, HeaderMapping, map_headers, open_table
 
@@ -194,6 +195,14 @@ class ImportService:
             load_batch(uow, batch_id)
             return uow.imports.rows(batch_id, after_row=after_row, limit=limit)
 
+    def row_page(self, batch_id: int, *, page: int = 1, page_size: int = 50) -> Page[ImportRow]:
+        """One page of the batch's rows in file order (``total``: the batch's data rows)."""
+        page, page_size = max(page, 1), min(max(page_size, 1), 500)
+        with self.unit_of_work() as uow:
+            batch = load_batch(uow, batch_id)
+            rows = uow.imports.rows(batch_id, offset=(page - 1) * page_size, limit=page_size)
+        return Page(rows, batch.row_count, page, page_size)
+
     # -- run -------------------------------------------------------------------------------
 
     def run(
@@ -204,6 +213,7 @@ class ImportService:
         on_duplicate: str = "skip",
         reason: str | None = None,
         progress: Progress | None = None,
+        job_id: int | None = None,
     ) -> ImportResult:
         """Apply a previewed batch, chunk by chunk, as an ``import`` job.
 
@@ -211,7 +221,9 @@ class ImportService:
         ``update`` the customers (empty fields, names, contact, tags), register ``uncertain``
         rows and send them to the ``review`` queue, or ``create`` them anyway (needs
         ``reason``). Every row is applied once: a run that stopped half-way (status
-        ``running``) is resumed by running the batch again, in the same mode.
+        ``running``) is resumed by running the batch again, in the same mode. ``job_id`` is
+        a job queued by :meth:`create_job` for this batch, which the run then reports in (if
+        the run is refused, the job is marked failed with the error); default: a new job.
 
         Raises:
             InvalidInputError: an unknown mode, or ``create`` without a reason.
@@ -222,8 +234,26 @@ class ImportService:
         """
         runner = ImportRunner(self.unit_of_work, self.customers, chunk_size=self.chunk_size)
         return runner.run(
-            batch_id, actor=actor, on_duplicate=on_duplicate, reason=reason, progress=progress
+            batch_id,
+            actor=actor,
+            on_duplicate=on_duplicate,
+            reason=reason,
+            progress=progress,
+            job_id=job_id,
         )
+
+    def create_job(
+        self, batch_id: int, *, actor: Actor, on_duplicate: str = "skip", reason: str | None = None
+    ) -> Job:
+        """A queued ``import`` job for a caller that runs the batch later (``run(job_id=...)``),
+        such as the REST API answering at once: the run's options and the batch's state are
+        checked now, so a refusal is the caller's answer rather than a failed job.
+
+        Raises:
+            InvalidInputError, NotFoundError, InvalidStateError: as :meth:`run`.
+        """
+        runner = ImportRunner(self.unit_of_work, self.customers, chunk_size=self.chunk_size)
+        return runner.queue(batch_id, actor=actor, on_duplicate=on_duplicate, reason=reason)
 
     # -- revert ----------------------------------------------------------------------------
 
