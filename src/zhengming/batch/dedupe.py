@@ -170,11 +170,18 @@ def analyse_distinct(
         return results
     analyze_name("北京字节跳动科技有限公司")  # load every lexicon before forking
     context = multiprocessing.get_context("fork")
-    with context.Pool(workers) as pool:
+    pool = context.Pool(workers)
+    try:
         for analysed in pool.imap(_analyse_chunk, chunks):
             results.extend(analysed)
             if progress:
                 progress("analyse", len(results), total)
+        pool.close()  # a graceful end: terminate() on idle workers can hang (see services.bulk)
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
     return results
 
 

@@ -344,8 +344,18 @@ def _prepared_batches(
     # Every lexicon loaded before forking: the workers start warm.
     analyze_name("北京字节跳动科技有限公司")
     context = multiprocessing.get_context("fork")
-    with context.Pool(workers) as pool:
+    pool = context.Pool(workers)
+    try:
         yield from _regroup(pool.imap(prepare, chunks), size)
+        # Close and join, not the context manager's terminate(): terminating workers that are
+        # waiting for tasks can leave one blocked on the task queue's lock, and the load hangs
+        # after its last batch (seen loading 1,000,000 customers into PostgreSQL).
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
 
 
 def _chunks(items: Iterable[BulkCustomer], size: int) -> Iterator[list[BulkCustomer]]:
