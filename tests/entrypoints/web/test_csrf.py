@@ -19,7 +19,8 @@ def _post_paths() -> list[str]:
     for module in PAGES:
         for route in module.router.routes:
             if isinstance(route, APIRoute) and "POST" in route.methods:
-                paths.append(route.path.replace("{ref}", "C1"))
+                path = route.path.replace("{ref}", "C1")
+                paths.append(path.replace("{cluster_id}", "1").replace("{merge_id}", "1"))
     return sorted(paths)
 
 
@@ -30,6 +31,11 @@ def test_the_ui_has_the_post_routes_this_test_knows() -> None:
         "/customers/new",
         "/login",
         "/logout",
+        "/merges/1/undo",
+        "/review/1/merge",
+        "/review/1/not-duplicate",
+        "/review/1/related",
+        "/review/scan",
     ]
 
 

@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from zhengming.bootstrap import Services
-from zhengming.entrypoints.web import auth, customers, editing, registration
+from zhengming.entrypoints.web import auth, customers, editing, registration, review
 from zhengming.entrypoints.web.i18n import N_
 from zhengming.entrypoints.web.rendering import (
     LoginRequiredError,
@@ -54,7 +54,7 @@ from zhengming.services.users import INITIAL_ADMIN, UserService
 STATIC = Path(__file__).resolve().parent / "static"
 #: The modules whose routers make the UI; "/customers/new" must be matched before
 #: "/customers/{ref}", so registration comes before customers.
-PAGES = (auth, registration, editing, customers)
+PAGES = (auth, registration, editing, customers, review)
 INITIAL_PASSWORD_FILE = "initial_admin_password"
 
 

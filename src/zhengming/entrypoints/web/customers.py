@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from zhengming.domain.customer import Customer, CustomerName, CustomerType
 from zhengming.entrypoints.web import labels
 from zhengming.entrypoints.web.rendering import CurrentUser, path_for, render, web_state
+from zhengming.errors import PermissionDeniedError
 from zhengming.services.ports import CustomerFilter
 from zhengming.services.users import User
 
@@ -118,8 +119,29 @@ def customer_page(request: Request, ref: str, user: CurrentUser) -> Response:
         user=user,
         customer=customer,
         history=[_history_entry(entry) for entry in reversed(history)],
+        merges=services.merges.history(customer.customer_no, actor=user.actor),
+        related=_related(request, user, customer),
         labels=labels,
     )
+
+
+def _related(request: Request, user: User, customer: Customer) -> list[dict[str, Any]]:
+    """The customer's current links, each seen from this customer's end.
+
+    ``other`` is the customer at the other end; its name is left out when the user may not
+    see that customer (as the list and the review queue show only number and owner).
+    """
+    services = web_state(request).services
+    shown: list[dict[str, Any]] = []
+    for link in services.links.of(customer.customer_no, actor=user.actor):
+        outgoing = link["customer"]["customer_no"] == customer.customer_no
+        other = dict(link["related_to"] if outgoing else link["customer"])
+        try:
+            services.customers.get(other["customer_no"], actor=user.actor)
+        except PermissionDeniedError:
+            other["name"] = None
+        shown.append({**link, "outgoing": outgoing, "other": other})
+    return shown
 
 
 def _page(request: Request, query: ListQuery, user: User) -> tuple[list[Row], int]:

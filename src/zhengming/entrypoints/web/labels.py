@@ -53,6 +53,10 @@ ACTION = {
     "customer.delete": N_("Moved to the recycle bin"),
     "customer.restore": N_("Restored"),
     "customer.merge": N_("Merged"),
+    "customer.merged_into": N_("Merged into another customer"),
+    "customer.unmerge": N_("Merge undone"),
+    "customer.link": N_("Linked to a related customer"),
+    "customer.unlink": N_("Link ended"),
 }
 FIELD = {
     "name": N_("Name"),
@@ -73,6 +77,40 @@ FIELD = {
     "name_key": N_("Match key"),
     "kind": N_("Kind"),
     "last_verified_at": N_("Last verified"),
+    "aliases": N_("Other names"),
+    "merged_into": N_("Merged into"),
+    "merge_id": N_("Merge"),
+    "customers": N_("Customers"),
+    "restored": N_("Restored"),
+}
+#: How the other members of a cluster relate to the one a reviewer picks (``LinkKind``).
+LINK_KIND = {
+    "branch_of": N_("Branch of"),
+    "same_group": N_("Same group as"),
+    "acquired_by": N_("Acquired by"),
+    "absorbed_by": N_("Absorbed by"),
+}
+#: What the customer at the other end of a link is to this one: for a link from this customer
+#: (``this branch_of other``: the other is the head office), and for a link to it.
+LINK_OTHER = {
+    "branch_of": N_("Head office"),
+    "same_group": N_("Same group"),
+    "acquired_by": N_("Acquirer"),
+    "absorbed_by": N_("Absorbed into"),
+}
+LINK_OTHER_REVERSE = {
+    "branch_of": N_("Branch"),
+    "same_group": N_("Same group"),
+    "acquired_by": N_("Acquired company"),
+    "absorbed_by": N_("Absorbed company"),
+}
+#: Where a duplicate cluster of the review queue stands.
+CLUSTER_STATUS = {
+    "pending": N_("Waiting for review"),
+    "merged": N_("Merged"),
+    "not_duplicate": N_("Not a duplicate"),
+    "related": N_("Related"),
+    "superseded": N_("Superseded by a later scan"),
 }
 #: Why a stored customer matches what is being typed: (comparison, level) -> reason.
 EVIDENCE = {
