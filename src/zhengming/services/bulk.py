@@ -38,6 +38,7 @@ from typing import Any, NamedTuple, Protocol
 from zhengming.domain.customer import Actor, CustomerName, CustomerType, NameType
 from zhengming.domain.names import NameAnalysis, RuleSettings, analyze_name
 from zhengming.domain.names.normalize import fold_for_key
+from zhengming.services.clock import utc_now
 from zhengming.services.indexing import IndexedName, customer_keys
 from zhengming.services.numbering import format_customer_number
 from zhengming.services.ports import AuditEntry, AuditLog, NewCustomer
@@ -271,7 +272,7 @@ def _write_batch(
     unit_of_work: BulkUnitOfWorkFactory, rows: list[_Prepared], *, actor: Actor, pattern: str
 ) -> list[str]:
     """One transaction: numbers, customers, names, keys, one audit entry. The numbers given."""
-    now = _now()
+    now = utc_now()
     with unit_of_work() as uow:
         first = uow.bulk.reserve(NUMBER_COUNTER, len(rows))
         numbers = [format_customer_number(pattern, first + i, now.date()) for i in range(len(rows))]
@@ -452,7 +453,3 @@ def _stored_analysis(
     if analysed.input == stored:
         return replace(analysed, uscc=None) if analysed.uscc else analysed
     return analyze_name(stored, settings=rules)
-
-
-def _now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)

@@ -7,7 +7,6 @@ hard-deleted: archive and the recycle bin are statuses, and a rename keeps the o
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -37,6 +36,7 @@ from zhengming.errors import (
     PossibleDuplicateError,
     VersionConflictError,
 )
+from zhengming.services.clock import utc_now
 from zhengming.services.commands import (
     AliasInput,
     ContactInput,
@@ -158,7 +158,7 @@ class CustomerService:
             store, record, actor=actor, settings=self.match_settings, analyze=self.analyze
         )
         _refuse_duplicates(candidates, confirm_reason=data.confirm_reason, uscc=uscc)
-        now = _now()
+        now = utc_now()
         number = format_customer_number(
             self.number_pattern, store.next_value("customer_no"), now.date()
         )
@@ -297,7 +297,7 @@ class CustomerService:
             _refuse_duplicates(
                 [c for c in others if c.decision is Decision.SAME], confirm_reason=None
             )
-            effective = data.effective or _now().date()
+            effective = data.effective or utc_now().date()
             for name in before.names_of(NameType.LEGAL):
                 assert name.id is not None  # stored names always have ids
                 uow.customers.update_name(name.id, type=NameType.FORMER.value, valid_to=effective)
@@ -660,7 +660,3 @@ def _region_code(value: str | None) -> str | None:
             details={"region_code": code},
         )
     return code
-
-
-def _now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)

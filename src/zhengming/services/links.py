@@ -7,12 +7,12 @@ date, and ending a link keeps it (``ended_at``) rather than deleting it.
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass
 from typing import Any
 
 from zhengming.domain.customer import Actor, Customer
 from zhengming.errors import InvalidInputError, NotFoundError
+from zhengming.services.clock import utc_now
 from zhengming.services.commands import LinkInput
 from zhengming.services.customers import CustomerService, require_visible
 from zhengming.services.ports import AuditEntry, StoredLink, UnitOfWork
@@ -47,7 +47,7 @@ class LinkService:
                     "effective_date": link.effective_date,
                     "note": link.note,
                     "created_by": actor.username,
-                    "created_at": _now(),
+                    "created_at": utc_now(),
                 }
             )
             uow.audit.append(
@@ -86,7 +86,7 @@ class LinkService:
             for customer in ends.values():
                 require_visible(actor, customer)
             if link.ended_at is None:
-                uow.links.update(link_id, ended_at=_now())
+                uow.links.update(link_id, ended_at=utc_now())
                 uow.audit.append(
                     AuditEntry(
                         actor.username,
@@ -121,7 +121,3 @@ def _link_dict(link: StoredLink, customers: dict[int, Customer]) -> dict[str, An
         "created_at": link.created_at.isoformat(),
         "ended_at": link.ended_at.isoformat() if link.ended_at else None,
     }
-
-
-def _now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)

@@ -25,6 +25,7 @@ from zhengming.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
+from zhengming.services.clock import utc_now
 from zhengming.services.customers import CustomerService, require_visible, version_conflict
 from zhengming.services.ports import AuditEntry, UnitOfWork
 from zhengming.services.ports import UnitOfWorkFactory as Factory
@@ -157,7 +158,7 @@ class MergeService:
                         details={"merge_id": merge_id, "customer_no": tombstone.customer_no},
                     )
             conflicts = self._revert(uow, event.snapshot, event.changes, survivor)
-            now = _now()
+            now = utc_now()
             uow.merges.update(
                 merge_id,
                 undone_at=now,
@@ -318,7 +319,7 @@ class MergeService:
                 ends.append(end)
             if ends[0] == ends[1] and link["ended_at"] is None:
                 # A link between two records that are now one customer ends with the merge.
-                uow.links.update(link["id"], ended_at=_now())
+                uow.links.update(link["id"], ended_at=utc_now())
                 changes["links"].append([link["id"], "ended_at", None])
         members = {survivor.id} | merged
         for pair in uow.duplicates.pairs(customer_ids=sorted(members)):
@@ -337,7 +338,7 @@ class MergeService:
                 "changes": changes,
                 "actor": actor.username,
                 "reason": reason,
-                "created_at": _now(),
+                "created_at": utc_now(),
             }
         )
         uow.audit.append(
@@ -468,7 +469,3 @@ def _from_json(field_name: str, value: Any) -> Any:
     if field_name == "last_verified_at" and isinstance(value, str):
         return datetime.datetime.fromisoformat(value)
     return value
-
-
-def _now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)

@@ -9,12 +9,14 @@ group as, acquired by: the records are linked and stay separate).
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from zhengming.domain.customer import Actor, Customer
+from zhengming.domain.customer import Actor, Customer, NameType
 from zhengming.domain.merging.survivorship import MERGED_FIELDS
 from zhengming.errors import InvalidInputError, InvalidStateError, NotFoundError
+from zhengming.services.clock import utc_now
 from zhengming.services.commands import LinkInput, ReviewAction, ReviewDecision
 from zhengming.services.customers import CustomerService, require_visible
 from zhengming.services.links import LinkService
@@ -204,7 +206,7 @@ class ReviewService:
         chosen: set[int],
         actor: Actor,
     ) -> None:
-        now = _now()
+        now = utc_now()
         status = {
             ReviewAction.MERGE: "merged",
             ReviewAction.NOT_DUPLICATE: "not_duplicate",
@@ -249,16 +251,31 @@ class ReviewService:
         )
 
 
+def field_value(customer: Customer, name: str) -> Any:
+    """A customer's value of a compared field, as reviewers compare it (enums by value);
+    ``aliases`` is every name but the current registered one."""
+    if name == "aliases":
+        return tuple(
+            (n.name, n.type.value)
+            for n in customer.names
+            if not (n.type is NameType.LEGAL and n.name == customer.name)
+        )
+    value = getattr(customer, name)
+    return getattr(value, "value", value)
+
+
+def values_differ(values: Iterable[Any]) -> bool:
+    """Whether the members' values of one field are not all equal (what a reviewer must see)."""
+    return len({repr(value) for value in values}) > 1
+
+
 def _differences(members: list[Customer]) -> dict[str, list[Any]]:
     """Fields whose values differ between the members (in member order), for highlighting."""
     differing: dict[str, list[Any]] = {}
     for name in _COMPARED:
-        values = [getattr(getattr(c, name), "value", getattr(c, name)) for c in members]
-        shown = [v.isoformat() if isinstance(v, datetime.datetime) else v for v in values]
-        if len(set(map(repr, shown))) > 1:
-            differing[name] = shown
+        values = [field_value(c, name) for c in members]
+        if values_differ(values):
+            differing[name] = [
+                v.isoformat() if isinstance(v, datetime.datetime) else v for v in values
+            ]
     return differing
-
-
-def _now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)

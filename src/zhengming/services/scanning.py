@@ -31,8 +31,10 @@ from zhengming.domain.customer import SYSTEM, Actor, Customer
 from zhengming.domain.matching import LEVELS, Decision, MatchRecord
 from zhengming.domain.matching.clustering import ClusterSettings, cluster_records
 from zhengming.errors import BatchError, InvalidStateError, ZhengmingError
+from zhengming.services.clock import utc_now
 from zhengming.services.customers import CustomerService
 from zhengming.services.duplicates import find_duplicates
+from zhengming.services.jobs import abandon_if_stale, job_error
 from zhengming.services.merging import MergeService
 from zhengming.services.ports import Job, StoredPair, UnitOfWork
 from zhengming.services.ports import UnitOfWorkFactory as Factory
@@ -146,7 +148,7 @@ class ScanService:
                 undecided = [p for p in found if (p.customer_a, p.customer_b) not in decided]
                 report.auto_merged = self._auto_merge(undecided, actor)
         except Exception as exc:
-            self._finish(job.id, "failed", error=_error(exc))
+            self._finish(job.id, "failed", error=job_error(exc))
             if isinstance(exc, ZhengmingError):
                 raise
             raise BatchError(
@@ -169,7 +171,7 @@ class ScanService:
                     "status": "queued",
                     "params": {"full": full},
                     "created_by": actor.username,
-                    "created_at": _now(),
+                    "created_at": utc_now(),
                 }
             )
 
@@ -178,7 +180,7 @@ class ScanService:
     def _start(
         self, actor: Actor, full: bool, job_id: int | None
     ) -> tuple[Job, datetime.datetime | None]:
-        now = _now()
+        now = utc_now()
         with self.unit_of_work(write=True) as uow:
             if job_id is None:
                 self._refuse_running(uow)
@@ -215,14 +217,7 @@ class ScanService:
         running = uow.jobs.latest("scan", statuses=("queued", "running"))
         if running is None:
             return
-        beat = running.heartbeat_at or running.created_at
-        if _now() - beat > STALE_AFTER:
-            uow.jobs.update(
-                running.id,
-                status="failed",
-                finished_at=_now(),
-                error={"code": "batch.failed", "message": "abandoned (no heartbeat)"},
-            )
+        if abandon_if_stale(uow, running, stale_after=STALE_AFTER):
             return
         raise InvalidStateError(
             "已有查重扫描在运行 / a duplicate scan is already running",
@@ -239,7 +234,7 @@ class ScanService:
                 return
             last[0] = time.monotonic()
             with self.unit_of_work(write=True) as uow:
-                uow.jobs.update(job_id, stage=stage, done=done, total=total, heartbeat_at=_now())
+                uow.jobs.update(job_id, stage=stage, done=done, total=total, heartbeat_at=utc_now())
 
         return report
 
@@ -358,7 +353,7 @@ class ScanService:
         report: ScanReport,
     ) -> set[tuple[int, int]]:
         """Store the found pairs; returns the ones a reviewer's decision still covers."""
-        now = _now()
+        now = utc_now()
         decided: set[tuple[int, int]] = set()
         existing = {
             (pair.customer_a, pair.customer_b): pair
@@ -429,7 +424,7 @@ class ScanService:
     def _recluster(self, uow: UnitOfWork, job_id: int) -> int:
         """Group the pending pairs into clusters; a cluster whose members are unchanged keeps
         its id (and its place in reviewers' links)."""
-        now = _now()
+        now = utc_now()
         pending = uow.duplicates.pairs(statuses=("pending",))
         members = sorted({c for p in pending for c in (p.customer_a, p.customer_b)})
         customers = {c.id: c for c in uow.customers.load(members, contacts=False, tags=False)}
@@ -524,7 +519,7 @@ class ScanService:
         error: dict[str, Any] | None = None,
     ) -> None:
         with self.unit_of_work(write=True) as uow:
-            now = _now()
+            now = utc_now()
             uow.jobs.update(
                 job_id,
                 status=status,
@@ -541,12 +536,3 @@ def _same_prints(pair: StoredPair, prints: dict[str, str]) -> bool:
         pair.fingerprint_a == prints["fingerprint_a"]
         and pair.fingerprint_b == prints["fingerprint_b"]
     )
-
-
-def _error(exc: Exception) -> dict[str, Any]:
-    code = getattr(exc, "code", "batch.failed")
-    return {"code": code, "message": str(exc)[:1000]}
-
-
-def _now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)

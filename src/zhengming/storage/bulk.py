@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection
 from zhengming.domain.customer import CustomerStatus
 from zhengming.errors import StorageError
 from zhengming.services.bulk import BulkUnitOfWorkFactory, KeyRow, NewName
+from zhengming.services.clock import utc_now
 from zhengming.services.ports import NewCustomer
 from zhengming.storage import dialects
 from zhengming.storage.audit import SqlAuditLog
@@ -105,7 +106,7 @@ class SqlBulkWriter:
         """
         if not rows:
             return []
-        now = _now()
+        now = utc_now()
         columns = ["customer_id", "name", "type", "folded", "valid_from", "valid_to", "created_at"]
         self._insert(
             customer_name,
@@ -282,7 +283,3 @@ def _tune_sqlite(connection: Connection) -> Callable[[], None]:
     previous = driver.execute("PRAGMA cache_size").fetchone()[0]
     driver.execute(f"PRAGMA cache_size=-{_SQLITE_LOAD_CACHE_KIB}")
     return lambda: driver.execute(f"PRAGMA cache_size={int(previous)}").close()
-
-
-def _now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)

@@ -19,6 +19,7 @@ from zhengming.domain.customer import (
     NameType,
 )
 from zhengming.errors import StorageError
+from zhengming.services.clock import utc_now
 from zhengming.services.ports import (
     CustomerFilter,
     KeyHit,
@@ -28,7 +29,7 @@ from zhengming.services.ports import (
     StoredKey,
 )
 from zhengming.storage import dialects
-from zhengming.storage.rows import inserted_id, utc_now
+from zhengming.storage.rows import inserted_id
 from zhengming.storage.tables import (
     contact,
     counter,

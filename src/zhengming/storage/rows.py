@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,8 +12,3 @@ def inserted_id(result: sa.CursorResult[Any]) -> int:
     key = result.inserted_primary_key
     assert key is not None  # single-row inserts always report their key
     return int(key[0])
-
-
-def utc_now() -> datetime.datetime:
-    """Now, as the naive UTC timestamp every table stores."""
-    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)

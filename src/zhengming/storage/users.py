@@ -17,6 +17,7 @@ from zhengming.domain.customer import AccessScope
 from zhengming.errors import ConflictError
 from zhengming.services.users import NewUser, Role, StoredUser, User, UserStoreFactory
 from zhengming.storage.database import Database
+from zhengming.storage.rows import inserted_id
 from zhengming.storage.tables import user as user_table
 
 
@@ -47,9 +48,7 @@ class SqlUserStore:
                 f"用户名已存在 / the username is taken: {new.username}",
                 details={"username": new.username},
             ) from exc
-        key = result.inserted_primary_key
-        assert key is not None
-        return int(key[0])
+        return inserted_id(result)
 
     def get(self, username: str) -> StoredUser | None:
         row = (

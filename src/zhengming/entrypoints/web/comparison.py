@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from zhengming.domain.customer import Customer, NameType
+from zhengming.domain.customer import Customer
 from zhengming.domain.merging import MERGED_FIELDS
-from zhengming.services.review import ClusterView
+from zhengming.services.review import ClusterView, field_value, values_differ
 from zhengming.services.users import User
 
 #: The rows of the side-by-side view, in the order a reviewer reads them.
@@ -77,8 +77,8 @@ def comparison_rows(members: Sequence[Member]) -> list[Row]:
     visible = [m.customer for m in members if m.visible]
     rows: list[Row] = []
     for name in ROWS:
-        values = {c.customer_no: _value(c, name) for c in visible}
-        differs = len({repr(v) for v in values.values()}) > 1
+        values = {c.customer_no: field_value(c, name) for c in visible}
+        differs = values_differ(values.values())
         cells: list[Cell | None] = []
         for member in members:
             customer = member.customer
@@ -114,15 +114,3 @@ def marked(text: str, other: str) -> tuple[tuple[str, bool], ...]:
             runs.append((piece, differs))
         position = block.b + block.size
     return tuple(runs)
-
-
-def _value(customer: Customer, name: str) -> Any:
-    if name == "aliases":
-        # Every name but the current registered one (which is the ``name`` row).
-        return tuple(
-            (n.name, n.type.value)
-            for n in customer.names
-            if not (n.type is NameType.LEGAL and n.name == customer.name)
-        )
-    value = getattr(customer, name)
-    return getattr(value, "value", value)

@@ -17,7 +17,6 @@ stored as the row's ``changes``, so that a revert restores exactly that.
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +31,7 @@ from zhengming.errors import (
     PossibleDuplicateError,
     ZhengmingError,
 )
+from zhengming.services.clock import utc_now
 from zhengming.services.customers import CustomerService, version_conflict
 from zhengming.services.duplicates import DuplicateCandidate
 from zhengming.services.importing.records import ImportRecord, alias_type, read_record
@@ -200,7 +200,7 @@ class RowApplier:
     def _queue(self, customer: Customer, candidate: DuplicateCandidate) -> dict[str, Any]:
         """A pending pair of the new customer and a stored one, in the stored one's pending
         cluster if it has one (the review queue lists clusters)."""
-        uow, now, other = self.uow, _now(), candidate.customer
+        uow, now, other = self.uow, utc_now(), candidate.customer
         (a, name_a), (b, name_b) = sorted(
             [(customer, customer.name), (other, candidate.matched_name.name)],
             key=lambda item: item[0].id,
@@ -326,7 +326,3 @@ def _outcome(
     error: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     return {"action": action, "customer_id": customer_id, "changes": changes, "error": error}
-
-
-def _now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)

@@ -8,12 +8,12 @@ value. A value someone changed since is kept and reported as a conflict, like un
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from zhengming.domain.customer import Actor, Customer, CustomerStatus
+from zhengming.services.clock import utc_now
 from zhengming.services.customers import CustomerService, version_conflict
 from zhengming.services.importing.applying import CREATED, MERGED, QUEUED, UPDATED
 from zhengming.services.ports import ImportRow, UnitOfWork
@@ -147,7 +147,7 @@ def _restore(
 def _retire_pairs(uow: UnitOfWork, row: ImportRow) -> None:
     """The review pairs a ``queued`` row proposed leave the queue with its customer."""
     assert row.customer_id is not None
-    now = _now()
+    now = utc_now()
     pending = {
         pair.id
         for pair in uow.duplicates.pairs(statuses=("pending",), customer_ids=[row.customer_id])
@@ -173,7 +173,3 @@ def _write(uow: UnitOfWork, customer: Customer, values: dict[str, Any]) -> None:
 
 def _conflict(row: ImportRow, customer: Customer, problem: str) -> dict[str, Any]:
     return {"row": row.row_number, "customer_no": customer.customer_no, "problem": problem}
-
-
-def _now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)

@@ -22,8 +22,10 @@ from zhengming.errors import (
     NotFoundError,
     ZhengmingError,
 )
+from zhengming.services.clock import utc_now
 from zhengming.services.customers import CustomerService
 from zhengming.services.importing.applying import ACTIONS, FAILED, MODES, RowApplier
+from zhengming.services.jobs import abandon_if_stale, job_error
 from zhengming.services.ports import AuditEntry, ImportBatch, ImportRow, Job, UnitOfWork
 from zhengming.services.ports import UnitOfWorkFactory as Factory
 
@@ -126,7 +128,7 @@ class ImportRunner:
                     "params": {"batch_id": batch.id, "on_duplicate": mode},
                     "total": batch.row_count,
                     "created_by": actor.username,
-                    "created_at": _now(),
+                    "created_at": utc_now(),
                 }
             )
             job = uow.jobs.get(job_id)
@@ -136,7 +138,7 @@ class ImportRunner:
     def _start(
         self, batch_id: int, actor: Actor, mode: str, reason: str | None, job_id: int | None
     ) -> tuple[ImportBatch, int]:
-        now = _now()
+        now = utc_now()
         with self.unit_of_work(write=True) as uow:
             uow.customers.lock_keys([f"import:{batch_id}"])
             batch = load_batch(uow, batch_id)
@@ -205,13 +207,13 @@ class ImportRunner:
                 if not per_row:
                     raise
                 with self.unit_of_work(write=True) as uow:
-                    error = exc.to_dict() if isinstance(exc, ZhengmingError) else _error(exc)
+                    error = job_error(exc)
                     uow.imports.update_row(
-                        group[0].id, action=FAILED, error=error, applied_at=_now()
+                        group[0].id, action=FAILED, error=error, applied_at=utc_now()
                     )
         with self.unit_of_work(write=True) as uow:
             done = sum(uow.imports.count_actions(batch.id).values())
-            uow.jobs.update(job_id, done=done, heartbeat_at=_now())
+            uow.jobs.update(job_id, done=done, heartbeat_at=utc_now())
         return done
 
     def _apply_rows(
@@ -232,10 +234,10 @@ class ImportRunner:
                 current = uow.imports.row(batch.id, row.row_number)
                 if current is None or current.action is not None:
                     continue
-                uow.imports.update_row(row.id, **applier.apply(current), applied_at=_now())
+                uow.imports.update_row(row.id, **applier.apply(current), applied_at=utc_now())
 
     def _finish(self, batch_id: int, job_id: int, actor: Actor) -> ImportResult:
-        now = _now()
+        now = utc_now()
         with self.unit_of_work(write=True) as uow:
             counts = uow.imports.count_actions(batch_id)
             result = {action: counts.get(action, 0) for action in ACTIONS}
@@ -271,10 +273,10 @@ class ImportRunner:
         return ImportResult(batch, failed)
 
     def _fail(self, job_id: int, exc: Exception) -> None:
-        error = exc.to_dict() if isinstance(exc, ZhengmingError) else _error(exc)
+        error = job_error(exc)
         try:
             with self.unit_of_work(write=True) as uow:
-                now = _now()
+                now = utc_now()
                 uow.jobs.update(
                     job_id, status="failed", error=error, finished_at=now, heartbeat_at=now
                 )
@@ -304,13 +306,7 @@ def refuse_running(uow: UnitOfWork, batch: ImportBatch) -> None:
     job = uow.jobs.get(batch.job_id) if batch.job_id is not None else None
     if job is None or job.status != "running":
         return
-    if _now() - (job.heartbeat_at or job.created_at) > STALE_AFTER:
-        uow.jobs.update(
-            job.id,
-            status="failed",
-            finished_at=_now(),
-            error={"code": "batch.failed", "message": "abandoned (no heartbeat)"},
-        )
+    if abandon_if_stale(uow, job, stale_after=STALE_AFTER):
         return
     raise InvalidStateError(
         "该批次正在导入 / the batch is being imported right now",
@@ -326,11 +322,3 @@ def load_batch(uow: UnitOfWork, batch_id: int) -> ImportBatch:
             f"导入批次不存在 / no such import batch: {batch_id}", details={"batch_id": batch_id}
         )
     return batch
-
-
-def _error(exc: Exception) -> dict[str, Any]:
-    return {"code": getattr(exc, "code", "batch.failed"), "message": str(exc)[:1000]}
-
-
-def _now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)

@@ -3,7 +3,6 @@ run (``reverting``)."""
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import os
 from collections.abc import Mapping
@@ -13,6 +12,7 @@ from typing import Any
 
 from zhengming.domain.customer import Actor
 from zhengming.errors import ColumnNotFoundError, InvalidInputError, InvalidStateError
+from zhengming.services.clock import utc_now
 from zhengming.services.customers import CustomerService
 from zhengming.services.importing.records import ImportRecord, problem, read_record
 from zhengming.services.importing.reverting import revert_rows
@@ -174,7 +174,7 @@ class ImportService:
                     "row_count": len(rows),
                     "totals": totals,
                     "created_by": actor.username,
-                    "created_at": _now(),
+                    "created_at": utc_now(),
                 }
             )
             uow.imports.add_rows(batch_id, rows)
@@ -283,7 +283,7 @@ class ImportService:
             refuse_running(uow, batch)
             rows = uow.imports.rows(batch.id, applied=True)
             report = revert_rows(uow, self.customers, rows, actor=actor, reason=reason)
-            now = _now()
+            now = utc_now()
             uow.imports.update_batch(
                 batch.id,
                 status="reverted",
@@ -343,7 +343,3 @@ def _sha256(path: Path) -> str:
         while chunk := stream.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
