@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.support.seeding import fresh_uscc, seed
+from tests.support.seeding import fresh_uscc, near_duplicates, seed, seed_named
 from zhengming.bootstrap import Services, build_services
 from zhengming.domain.customer import SYSTEM, AccessScope, Actor, CustomerStatus
 from zhengming.errors import InvalidInputError, InvalidStateError, PermissionDeniedError
@@ -32,20 +32,11 @@ def _cluster_of(services: Services, number: str) -> int:
 
 @pytest.fixture
 def base(services: Services) -> dict[str, str]:
-    numbers = seed(
-        services,
-        [
-            BulkCustomer("北京字节跳动科技有限公司", uscc=fresh_uscc()),
-            BulkCustomer("字节跳动（北京）科技有限公司"),
-            BulkCustomer("平安银行股份有限公司", uscc=fresh_uscc()),
-            BulkCustomer("平安银行有限公司"),
-            BulkCustomer("杭州娃哈哈集团有限公司"),
-            # Two legal entities of one name: different valid credit codes never cluster.
-            BulkCustomer("北京星河科技有限公司", uscc=fresh_uscc()),
-            BulkCustomer("北京星河科技有限公司", uscc=fresh_uscc()),
-        ],
-    )
-    return dict(zip(("bd", "bd2", "pa", "pa2", "whh", "xh", "xh2"), numbers, strict=True))
+    customers = near_duplicates()
+    # Two legal entities of one name: different valid credit codes never cluster.
+    customers["xh"] = BulkCustomer("北京星河科技有限公司", uscc=fresh_uscc())
+    customers["xh2"] = BulkCustomer("北京星河科技有限公司", uscc=fresh_uscc())
+    return seed_named(services, customers)
 
 
 def test_a_full_scan_finds_the_duplicates_and_is_repeatable(

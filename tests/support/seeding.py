@@ -44,3 +44,21 @@ def seed(
                 uow.customers.set_tags(customer_id, (tags or {})[index])
             services.customers.reindex(uow, customer_id)  # phone keys, as register stores them
     return numbers
+
+
+def near_duplicates() -> dict[str, BulkCustomer]:
+    """Two pairs of near-duplicates and a loner, keyed as the scan and review tests name them:
+    北京字节跳动 (with a credit code) and 字节跳动（北京）, 平安银行股份 (with a code) and
+    平安银行有限公司, and 杭州娃哈哈."""
+    return {
+        "bd": BulkCustomer("北京字节跳动科技有限公司", uscc=fresh_uscc()),
+        "bd2": BulkCustomer("字节跳动（北京）科技有限公司"),
+        "pa": BulkCustomer("平安银行股份有限公司", uscc=fresh_uscc()),
+        "pa2": BulkCustomer("平安银行有限公司"),
+        "whh": BulkCustomer("杭州娃哈哈集团有限公司"),
+    }
+
+
+def seed_named(services: Services, customers: dict[str, BulkCustomer]) -> dict[str, str]:
+    """:func:`seed` for named customers: name -> customer number."""
+    return dict(zip(customers, seed(services, list(customers.values())), strict=True))

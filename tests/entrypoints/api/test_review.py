@@ -13,10 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.entrypoints.api.conftest import API
-from tests.support.seeding import fresh_uscc, seed
+from tests.support.seeding import near_duplicates, seed_named
 from zhengming.bootstrap import Services, build_services
 from zhengming.domain.customer import SYSTEM
-from zhengming.services.bulk import BulkCustomer
 from zhengming.settings import Settings
 
 
@@ -31,17 +30,7 @@ def services(migrated_database_url: str, tmp_path: Path) -> Iterator[Services]:
 @pytest.fixture
 def base(services: Services) -> dict[str, str]:
     """Two pairs of near-duplicates and a loner, stored without the duplicate check."""
-    numbers = seed(
-        services,
-        [
-            BulkCustomer("北京字节跳动科技有限公司", uscc=fresh_uscc()),
-            BulkCustomer("字节跳动（北京）科技有限公司"),
-            BulkCustomer("平安银行股份有限公司", uscc=fresh_uscc()),
-            BulkCustomer("平安银行有限公司"),
-            BulkCustomer("杭州娃哈哈集团有限公司"),
-        ],
-    )
-    return dict(zip(("bd", "bd2", "pa", "pa2", "whh"), numbers, strict=True))
+    return seed_named(services, near_duplicates())
 
 
 def scan(client: TestClient, *, full: bool = True) -> dict[str, Any]:

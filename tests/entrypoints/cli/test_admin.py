@@ -11,19 +11,11 @@ import pytest
 import typer
 import typer.core
 from stdnum.cn import uscc
-from typer.testing import CliRunner
 
+from tests.support.cli import run, runner
 from zhengming.domain.names import lexicon
 from zhengming.entrypoints.cli import app
 from zhengming.services.demo import synthetic
-
-runner = CliRunner()
-
-
-def run(db: str, *args: str, code: int = 0) -> Any:
-    result = runner.invoke(app, [*args, "--db", db, "--json"])
-    assert result.exit_code == code, result.output
-    return json.loads(result.stdout)
 
 
 def _command_paths(group: typer.core.TyperGroup, prefix: list[str]) -> list[list[str]]:

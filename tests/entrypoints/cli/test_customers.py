@@ -7,20 +7,12 @@ import re
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
+from tests.support.cli import run, runner
 from zhengming.entrypoints.cli import app
 
-runner = CliRunner()
 BYTEDANCE = "北京字节跳动科技有限公司"
 USCC = "91110108MA01ABCD5T"  # invented, with valid check characters
-
-
-def run(db: str, *args: str, code: int = 0) -> Any:
-    """Run ``zhengming ARGS --db DB --json``, check the exit code, return the parsed JSON."""
-    result = runner.invoke(app, [*args, "--db", db, "--json"])
-    assert result.exit_code == code, result.output
-    return json.loads(result.stdout)
 
 
 def add_bytedance(db: str) -> dict[str, Any]:

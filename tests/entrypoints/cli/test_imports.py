@@ -4,34 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
+from tests.support.cli import run, show
 from tests.support.seeding import seed
 from zhengming.bootstrap import build_services
 from zhengming.domain.customer import SYSTEM
-from zhengming.entrypoints.cli import app
 from zhengming.services.bulk import BulkCustomer
 from zhengming.services.ports import CustomerFilter
 from zhengming.settings import Settings
-
-runner = CliRunner()
-
-
-def run(db: str, *args: str, code: int = 0) -> Any:
-    """Run ``zhengming ARGS --db DB --json``, check the exit code, return the parsed JSON."""
-    result = runner.invoke(app, [*args, "--db", db, "--json"])
-    assert result.exit_code == code, result.output
-    return json.loads(result.stdout)
-
-
-def show(db: str, *args: str, code: int = 0) -> str:
-    """Run ``zhengming ARGS --db DB`` for people; its stdout."""
-    result = runner.invoke(app, [*args, "--db", db])
-    assert result.exit_code == code, result.output
-    return result.stdout
 
 
 def count(db: str, *statuses: str) -> int:

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
+from tests.support.cli import run, runner
+from tests.support.seeding import seed as seed_services
 from zhengming.bootstrap import build_services
 from zhengming.domain.customer import SYSTEM
 from zhengming.entrypoints.cli import app
-from zhengming.services.bulk import BulkCustomer, load_customers
+from zhengming.services.bulk import BulkCustomer
 from zhengming.services.commands import CustomerUpdate
 from zhengming.settings import Settings
-from zhengming.storage.bulk import bulk_units
 
-runner = CliRunner()
 BYTEDANCE = "北京字节跳动科技有限公司"
 BYTEDANCE_TRADITIONAL = "字节跳动（北京）科技有限公司"
 #: Invented credit codes with valid check characters.
@@ -28,13 +26,9 @@ def seed(db: str, *customers: BulkCustomer) -> list[str]:
     """Store customers as trusted rows (register would refuse near-duplicates); their numbers."""
     services = build_services(Settings(database_url=db))
     try:
-        with bulk_units(services.database) as units:
-            report = load_customers(units, list(customers), actor=SYSTEM)
+        return seed_services(services, list(customers))
     finally:
         services.close()
-    assert report.first_customer_no is not None
-    prefix, first = report.first_customer_no.rsplit("-", 1)
-    return [f"{prefix}-{int(first) + i:06d}" for i in range(len(customers))]
 
 
 def seed_bytedance(db: str) -> list[str]:
@@ -43,13 +37,6 @@ def seed_bytedance(db: str) -> list[str]:
         BulkCustomer(BYTEDANCE, uscc=CODE_A),
         BulkCustomer(BYTEDANCE_TRADITIONAL, industry="I64"),
     )
-
-
-def run(db: str, *args: str, code: int = 0) -> Any:
-    """Run ``zhengming ARGS --db DB --json``, check the exit code, return the parsed JSON."""
-    result = runner.invoke(app, [*args, "--db", db, "--json"])
-    assert result.exit_code == code, result.output
-    return json.loads(result.stdout)
 
 
 def change_industry(db: str, ref: str, industry: str) -> None:

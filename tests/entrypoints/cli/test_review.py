@@ -2,34 +2,15 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from dataclasses import replace
 
 import pytest
-from typer.testing import CliRunner
 
-from tests.support.seeding import fresh_uscc, seed
+from tests.support.cli import run, show
+from tests.support.seeding import near_duplicates, seed_named
 from zhengming.bootstrap import build_services
 from zhengming.domain.customer import SYSTEM
-from zhengming.entrypoints.cli import app
-from zhengming.services.bulk import BulkCustomer
 from zhengming.settings import Settings
-
-runner = CliRunner()
-
-
-def run(db: str, *args: str, code: int = 0) -> Any:
-    """Run ``zhengming ARGS --db DB --json``, check the exit code, return the parsed JSON."""
-    result = runner.invoke(app, [*args, "--db", db, "--json"])
-    assert result.exit_code == code, result.output
-    return json.loads(result.stdout)
-
-
-def show(db: str, *args: str, code: int = 0) -> str:
-    """Run ``zhengming ARGS --db DB`` for people; its stdout."""
-    result = runner.invoke(app, [*args, "--db", db])
-    assert result.exit_code == code, result.output
-    return result.stdout
 
 
 @pytest.fixture
@@ -37,19 +18,12 @@ def base(db: str) -> dict[str, str]:
     """Two pairs of near-duplicates and a loner in the ``--db`` database."""
     services = build_services(Settings(database_url=db))
     try:
-        numbers = seed(
-            services,
-            [
-                BulkCustomer("北京字节跳动科技有限公司", uscc=fresh_uscc(), owner="alice"),
-                BulkCustomer("字节跳动（北京）科技有限公司", owner="bob"),
-                BulkCustomer("平安银行股份有限公司", uscc=fresh_uscc()),
-                BulkCustomer("平安银行有限公司"),
-                BulkCustomer("杭州娃哈哈集团有限公司"),
-            ],
-        )
+        customers = near_duplicates()
+        customers["bd"] = replace(customers["bd"], owner="alice")
+        customers["bd2"] = replace(customers["bd2"], owner="bob")
+        return seed_named(services, customers)
     finally:
         services.close()
-    return dict(zip(("bd", "bd2", "pa", "pa2", "whh"), numbers, strict=True))
 
 
 def cluster_of(db: str, number: str) -> int:
