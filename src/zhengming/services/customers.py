@@ -265,7 +265,7 @@ class CustomerService:
             if values.get("uscc") and values["uscc"] != before.uscc:
                 uow.customers.lock_keys([f"uscc:{values['uscc']}"])
                 self._refuse_taken_uscc(uow, values["uscc"], before, actor)
-            self._write(uow, before, values, expected_version)
+            write_versioned(uow, before, values, expected_version)
             if tags is not None:
                 uow.customers.set_tags(before.id, tags)
             after = self.reindex(uow, before.id)
@@ -307,7 +307,7 @@ class CustomerService:
                 CustomerName(analysis.standard_name, NameType.LEGAL, valid_from=effective),
             )
             parts = analysis.parts
-            self._write(
+            write_versioned(
                 uow,
                 before,
                 {
@@ -341,7 +341,7 @@ class CustomerService:
             if any(n.name == analysis.standard_name and n.type is alias.type for n in before.names):
                 return before
             self._add_name(uow, before.id, _alias_name(alias, analysis))
-            self._write(uow, before, {}, before.version)
+            write_versioned(uow, before, {})
             after = self.reindex(uow, before.id)
             self.audit(uow, actor, "customer.add_alias", before, after)
         return after
@@ -364,7 +364,7 @@ class CustomerService:
                     details={"name_id": name_id},
                 )
             uow.customers.delete_name(name_id)
-            self._write(uow, before, {}, before.version)
+            write_versioned(uow, before, {})
             after = self.reindex(uow, before.id)
             self.audit(uow, actor, "customer.remove_alias", before, after)
         return after
@@ -387,7 +387,7 @@ class CustomerService:
                     f"cannot go from {before.status.value} to {status.value}",
                     details={"customer_no": before.customer_no, "status": before.status.value},
                 )
-            self._write(uow, before, {"status": status.value}, before.version)
+            write_versioned(uow, before, {"status": status.value})
             after = self.reindex(uow, before.id)
             self.audit(uow, actor, f"customer.{_ACTIONS[status]}", before, after, reason=reason)
         return after
@@ -492,12 +492,6 @@ class CustomerService:
             raise version_conflict(uow, customer, expected_version)
         return customer
 
-    def _write(
-        self, uow: UnitOfWork, before: Customer, values: dict[str, Any], expected_version: int
-    ) -> None:
-        if not uow.customers.update(before.id, expected_version=expected_version, values=values):
-            raise version_conflict(uow, before, expected_version)
-
     def _refuse_taken_uscc(
         self, uow: UnitOfWork, uscc: str, customer: Customer, actor: Actor
     ) -> None:
@@ -586,6 +580,19 @@ def _owner_details(customer: Customer, actor: Actor) -> dict[str, Any]:
     if actor.can_see(owner=customer.owner, team=customer.team):
         details["name"] = customer.name
     return details
+
+
+def write_versioned(
+    uow: UnitOfWork,
+    customer: Customer,
+    values: dict[str, Any],
+    expected_version: int | None = None,
+) -> None:
+    """Write ``values`` if the row is still at ``expected_version`` (default: the version
+    ``customer`` was read at); otherwise refuse, saying who changed it."""
+    version = customer.version if expected_version is None else expected_version
+    if not uow.customers.update(customer.id, expected_version=version, values=values):
+        raise version_conflict(uow, customer, version)
 
 
 def version_conflict(

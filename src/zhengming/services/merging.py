@@ -26,7 +26,12 @@ from zhengming.errors import (
     PermissionDeniedError,
 )
 from zhengming.services.clock import utc_now
-from zhengming.services.customers import CustomerService, require_visible, version_conflict
+from zhengming.services.customers import (
+    CustomerService,
+    require_visible,
+    version_conflict,
+    write_versioned,
+)
 from zhengming.services.ports import AuditEntry, UnitOfWork
 from zhengming.services.ports import UnitOfWorkFactory as Factory
 
@@ -278,10 +283,7 @@ class MergeService:
         for merged_id in plan.merged_ids:
             record = by_id[merged_id]
             tombstone = {"status": CustomerStatus.MERGED.value, "merged_into": survivor.id}
-            if not uow.customers.update(
-                merged_id, expected_version=record.version, values=tombstone
-            ):
-                raise version_conflict(uow, record, record.version)
+            write_versioned(uow, record, tombstone)
             for person in record.contacts:
                 assert person.id is not None
                 uow.customers.move_contact(person.id, survivor.id)
@@ -305,8 +307,7 @@ class MergeService:
                     "before": _json(before),
                     "after": _json(after),
                 }
-        if not uow.customers.update(survivor.id, expected_version=survivor.version, values=values):
-            raise version_conflict(uow, survivor, survivor.version)
+        write_versioned(uow, survivor, values)
         merged = set(plan.merged_ids)
         for link in snapshot["links"]:
             ends = []
@@ -388,8 +389,7 @@ class MergeService:
                         "current": current,
                     }
                 )
-        if not uow.customers.update(survivor.id, expected_version=survivor.version, values=values):
-            raise version_conflict(uow, survivor, survivor.version)
+        write_versioned(uow, survivor, values)
         present = {name.id for name in survivor.names}
         for name_id in changes["names_added"]:
             if name_id in present:
@@ -413,10 +413,7 @@ class MergeService:
             assert current is not None
             uow.customers.set_tags(current.id, record["tags"])
             restored = {"status": record["status"], "merged_into": record["merged_into"]}
-            if not uow.customers.update(
-                current.id, expected_version=current.version, values=restored
-            ):
-                raise version_conflict(uow, current, current.version)
+            write_versioned(uow, current, restored)
         return conflicts
 
 

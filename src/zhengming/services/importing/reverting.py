@@ -14,7 +14,7 @@ from typing import Any
 
 from zhengming.domain.customer import Actor, Customer, CustomerStatus
 from zhengming.services.clock import utc_now
-from zhengming.services.customers import CustomerService, version_conflict
+from zhengming.services.customers import CustomerService, write_versioned
 from zhengming.services.importing.applying import CREATED, MERGED, QUEUED, UPDATED
 from zhengming.services.ports import ImportRow, UnitOfWork
 
@@ -78,7 +78,7 @@ def _archive(
         return
     if customer.status is not CustomerStatus.ACTIVE:
         return  # archived or in the recycle bin already: out of the way as it is
-    _write(uow, customer, {"status": CustomerStatus.ARCHIVED.value})
+    write_versioned(uow, customer, {"status": CustomerStatus.ARCHIVED.value})
     after = customers.reindex(uow, customer.id)
     customers.audit(uow, actor, "customer.archive", customer, after, reason=reason)
     report.archived.append(customer.customer_no)
@@ -138,7 +138,7 @@ def _restore(
                     "current": list(customer.tags),
                 }
             )
-    _write(uow, customer, values)
+    write_versioned(uow, customer, values)
     after = customers.reindex(uow, customer.id)
     customers.audit(uow, actor, "customer.update", customer, after, reason=reason)
     report.restored.append(customer.customer_no)
@@ -164,11 +164,6 @@ def _retire_pairs(uow: UnitOfWork, row: ImportRow) -> None:
             uow.duplicates.update_cluster(cluster.id, size=max(cluster.size - 1, 2), updated_at=now)
         else:
             uow.duplicates.update_cluster(cluster.id, status="superseded", updated_at=now)
-
-
-def _write(uow: UnitOfWork, customer: Customer, values: dict[str, Any]) -> None:
-    if not uow.customers.update(customer.id, expected_version=customer.version, values=values):
-        raise version_conflict(uow, customer, customer.version)
 
 
 def _conflict(row: ImportRow, customer: Customer, problem: str) -> dict[str, Any]:
